@@ -1,0 +1,1 @@
+"""qcredit: land agency feeds, grade enterprises' quality credit, publish the results."""
