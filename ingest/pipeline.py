@@ -41,3 +41,132 @@ def resolve_as_of(value: str | date | None, logical_date: object | None = None) 
         return pendulum.parse(str(value)).date().isoformat()  # rejects what is not a date
     moment = pendulum.instance(logical_date) if logical_date is not None else pendulum.now()
     return moment.in_timezone(settings.TIMEZONE).date().isoformat()
+
+
+class RunError(RuntimeError):
+    """A run that cannot complete for a reason a person must fix (not worth retrying)."""
+
+
+def land_feed(feed_id: str, inbox: Path | str | None, home: Path | str | None, as_of: str) -> dict:
+    """Land one feed (one Airflow mapped task instance): Parquet only, so feeds land in parallel."""
+    from ingest import land
+
+    home_path = settings.home_dir(home)
+    land.ensure_lake(home_path)
+    return land.land_feed(feed_id, settings.inbox_dir(inbox), home_path, resolve_as_of(as_of))
+
+
+def validation_report(results: list[dict]) -> dict:
+    """The gate's view of what landed: rejected and held files with their reasons, and row totals."""
+    files = [entry for result in results for entry in result["files"]]
+    attention = [
+        {key: entry.get(key) for key in ("agency", "dataset", "file", "status", "reason")}
+        for entry in files
+        if entry.get("status") in ("rejected", "held")
+    ]
+    totals = {
+        key: sum(entry.get(key) or 0 for entry in files)
+        for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_unresolved")
+    }
+    return {"files": len(files), "needs_attention": attention, **totals}
+
+
+def grade(home: Path | str | None, as_of: str) -> dict:
+    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    home_path = settings.home_dir(home)
+    day = resolve_as_of(as_of)
+    logs = home_path / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt) if dbt.exists() else "dbt", "build",
+        "--project-dir", str(settings.DBT_PROJECT_DIR),
+        "--profiles-dir", str(settings.DBT_PROFILES_DIR),
+        "--target", settings.DBT_TARGET,
+        "--target-path", str(home_path / "dbt_target"),  # per home: runs on other homes never collide
+        "--log-path", str(logs),
+        "--vars", json.dumps({"as_of": day}),
+    ]
+    env = {**os.environ, "QCREDIT_HOME": str(home_path)}
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    seconds = round(time.perf_counter() - started, 2)
+    log_file = logs / f"dbt_build_{day}.log"
+    log_file.write_text(done.stdout + done.stderr, encoding="utf-8")
+    if done.returncode != 0:
+        raise RunError(f"dbt build failed as of {day}: {_first_dbt_error(done.stdout)} (log: {log_file})")
+    return {"as_of": day, "dbt_seconds": seconds, "dbt_log": str(log_file)}
+
+
+def _first_dbt_error(output: str) -> str:
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    for line in plain.splitlines():
+        if re.search(r"\b(ERROR|FAIL)\b|Error", line) and "PASS=" not in line:
+            return line.split("  ", 1)[-1].strip()[:300]
+    return "see the log"
+
+
+def export(home: Path | str | None, as_of: str) -> dict:
+    """Write every file of OUTPUTS.md for T from the graded warehouse (read-only) and the lake."""
+    from ingest import exports
+
+    return exports.write_exports(settings.home_dir(home), resolve_as_of(as_of))
+
+
+def export_command(home: Path | None, as_of: str | None) -> dict:
+    result = export(home, resolve_as_of(as_of))
+    print(f"exports written to {result['folder']}")
+    return result
+
+
+def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None) -> dict:
+    """Write run_summary.json: counts by level and action, per-file row accounting, step durations."""
+    from ingest import exports
+
+    return exports.write_summary(settings.home_dir(home), resolve_as_of(as_of), steps or {})
+
+
+def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None) -> dict:
+    """`qcredit run`: ingest what was delivered up to T, grade as of T, write the exports of T."""
+    import time
+
+    day = resolve_as_of(as_of)
+    steps: dict[str, float] = {}
+
+    def timed(name: str, step, *args):
+        started = time.perf_counter()
+        result = step(*args)
+        steps[name] = round(time.perf_counter() - started, 2)
+        return result
+
+    timed("ingest", ingest, inbox, home, day)
+    timed("grade", grade, home, day)
+    timed("export", export, home, day)
+    return summarize(home, day, steps)
+
+
+def describe_run(summary: dict) -> str:
+    """A few lines for a person at a terminal: where the files are, levels, warnings, what needs attention."""
+    levels = ", ".join(f"{k} {v}" for k, v in summary["levels"].items())
+    actions = ", ".join(f"{k} {v}" for k, v in summary["risk_actions"].items()) or "none"
+    rows = summary["rows"]
+    lines = [
+        f"graded {summary['graded_enterprises']} enterprises as of {summary['as_of']} "
+        f"(ruleset {summary['ruleset_version']}): {levels}",
+        f"risk warnings: {actions}; public A list {summary['public_a']}, public D list {summary['public_d']}, "
+        f"D pending review {summary['d_review_queue']}",
+        f"rows read {rows['read']}: loaded {rows['loaded']}, quarantined {rows['quarantined']}, "
+        f"unresolved {rows['unresolved']}",
+    ]
+    for item in summary["needs_attention"]:
+        lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
+    lines.append(f"exports: {summary['exports']}")
+    return "\n".join(lines)

@@ -305,16 +305,25 @@ def all_tables() -> list[Table]:
     return [table for feed in load_registry().values() for table in feed.tables]
 
 
-def landing_waves() -> list[list[str]]:
-    """Feed ids in the order they must land: the feeds others resolve identifiers through come first."""
+def reference_feed_ids() -> list[str]:
+    """Feeds that other feeds resolve identifiers through (`resolve_via`): they land first."""
     feeds = load_registry()
-    reference = {
+    targets = {
         ident.resolve_via
         for feed in feeds.values()
         for table in feed.tables
         for ident in (table.identifier, table.identifier.when_blank)
         if ident and ident.resolve_via
     }
-    first = [f for f in feeds if f in reference]
-    rest = [f for f in feeds if f not in reference]
-    return [first, rest] if first else [rest]
+    return [f for f in feeds if f in targets]
+
+
+def dependent_feed_ids() -> list[str]:
+    """Every other feed: they land after the reference feeds, in parallel with each other."""
+    reference = set(reference_feed_ids())
+    return [f for f in load_registry() if f not in reference]
+
+
+def landing_waves() -> list[list[str]]:
+    """Feed ids in the order they must land: reference feeds, then the rest."""
+    return [wave for wave in (reference_feed_ids(), dependent_feed_ids()) if wave]

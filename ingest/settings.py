@@ -42,3 +42,6 @@ def exports_dir(home: Path, as_of: str) -> Path:
 
 def uscc_allowlist_path() -> Path:
     return Path(os.environ.get("QCREDIT_USCC_ALLOWLIST", FEEDS_DIR / "uscc_allowlist.txt"))
+
+# Airflow for the main job and the DAG tests: SQLite metadata inside the project, no scheduler needed.
+AIRFLOW_HOME = Path(os.environ.get("QCREDIT_AIRFLOW_HOME", PROJECT_ROOT / ".airflow"))

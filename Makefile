@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` (the main job through Airflow) and `make test`.
+# Both create the environment in .venv/ from requirements.lock when it is missing or out of date.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench bench-1m sources clean-demo
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/qcredit demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m ingest.dbt_sources --check
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py --enterprises 100000
+
+bench-1m: $(STAMP)
+	$(BIN)/python bench/run_bench.py --enterprises 1000000
+
+sources: $(STAMP)
+	$(BIN)/python -m ingest.dbt_sources
+
+clean-demo:
+	rm -rf demo_home .airflow

@@ -1,0 +1,112 @@
+"""The nightly DAG: it imports cleanly, has the promised shape, and a run through Airflow itself (two dates,
+as a backfill does) publishes exactly the files `qcredit run` publishes for those dates."""
+
+from __future__ import annotations
+
+import filecmp
+import warnings
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from ingest import pipeline, registry
+from ingest.airflow_local import run_dag
+from ingest.generate import generate
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    ours = [w for w in caught if str(DAGS) in str(w.filename)]
+    assert not ours, [str(w.message) for w in ours]
+    return bag.dags["nightly_regrade"]
+
+
+def test_schedule_is_two_am_shanghai_without_catchup(dag):
+    assert dag.timetable.summary == "0 2 * * *"
+    assert str(dag.timezone) == "Asia/Shanghai"
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+
+
+def test_ingest_is_mapped_over_the_feed_registry(dag):
+    mapped = {t.task_id for t in dag.tasks if type(t).__name__ == "DecoratedMappedOperator"}
+    assert mapped == {"land_reference", "land_feed"}
+    # the lists the mapped tasks expand over are the registry's own
+    assert set(registry.reference_feed_ids()) | set(registry.dependent_feed_ids()) == set(registry.feed_ids())
+    assert dag.get_task("land_reference").downstream_task_ids >= {"validation_gate"}
+    assert "dependent_feeds" in dag.get_task("land_reference").downstream_task_ids
+
+
+def test_one_dbt_task_that_never_runs_twice_at_once(dag):
+    grading = [t for t in dag.tasks if t.task_id == "grade"]
+    assert len(grading) == 1
+    assert grading[0].max_active_tis_per_dag == 1
+    assert dag.get_task("export").upstream_task_ids == {"grade", "resolve_as_of"}
+
+
+def test_failures_retry_with_backoff_and_leave_an_alert(dag):
+    from ingest.alerts import write_alert
+
+    for task in dag.tasks:
+        assert task.retries == 2 and task.retry_exponential_backoff
+        assert write_alert in (task.on_failure_callback if isinstance(task.on_failure_callback, list)
+                               else [task.on_failure_callback])
+
+
+@pytest.mark.parametrize(
+    ("logical_date", "as_of"),
+    [
+        # the scheduled run at 02:00 Asia/Shanghai is 18:00 UTC the day before: T is the Shanghai date
+        (pendulum.datetime(2026, 11, 20, 18, 0, tz="UTC"), "2026-11-21"),
+        (pendulum.datetime(2026, 11, 20, 0, 0, tz="UTC"), "2026-11-20"),  # `airflow dags test ... 2026-11-20`
+    ],
+)
+def test_as_of_is_the_logical_date_in_shanghai(logical_date, as_of):
+    assert pipeline.resolve_as_of(None, logical_date) == as_of
+    assert pipeline.resolve_as_of("2026-01-05", logical_date) == "2026-01-05"  # the param wins
+
+
+def test_alert_record_names_the_task_and_the_error(tmp_path, monkeypatch):
+    import json
+
+    from ingest.alerts import write_alert
+
+    class TI:
+        task_id, map_index, try_number, dag_id = "grade", -1, 3, "nightly_regrade"
+
+    class Run:
+        run_id, dag_id = "scheduled__2026-11-20T18:00:00+00:00", "nightly_regrade"
+
+    monkeypatch.setenv("QCREDIT_HOME", str(tmp_path))
+    path = Path(write_alert({"ti": TI(), "dag_run": Run(), "exception": ValueError("dbt test failed")}))
+    record = json.loads(path.read_text())
+    assert path.parent == tmp_path / "alerts"
+    assert record["task_id"] == "grade" and "dbt test failed" in record["error"]
+
+
+def test_two_date_backfill_through_airflow_equals_qcredit_run(tmp_path):
+    """What a backfill does, date by date, through Airflow's own `dags test` (serialized DAG, SQLite)."""
+    inbox = tmp_path / "inbox"
+    generate(300, "2026-11-20", 7, inbox)
+    dates = ["2026-11-19", "2026-11-20"]
+    dag_home, cli_home = tmp_path / "dag_home", tmp_path / "cli_home"
+    for day in dates:
+        run_dag(day, dag_home, inbox, tmp_path / "airflow")
+        pipeline.run(inbox, cli_home, day)
+    for day in dates:
+        ours, theirs = dag_home / "exports" / day, cli_home / "exports" / day
+        csvs = sorted(p.name for p in theirs.glob("*.csv"))
+        assert len(csvs) == 10
+        match, mismatch, errors = filecmp.cmpfiles(ours, theirs, csvs, shallow=False)
+        assert (mismatch, errors) == ([], []), f"{day}: the DAG's exports differ from qcredit run's"
+        assert (ours / "run_summary.json").exists()
+    assert not (dag_home / "alerts").exists()
