@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         from ingest.logs import log_exception
 
         where = log_exception(exc, getattr(args, "home", None))
-        print(f"qcredit {args.command}: failed: {exc} (details: {where})", file=sys.stderr)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"qcredit {args.command}: failed: {reason} (details: {where})", file=sys.stderr)
         return 1
 
 

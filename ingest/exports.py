@@ -56,7 +56,7 @@ def write_exports(home: Path, as_of: str) -> dict:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         _check_public_files(con, as_of)
         for name in INTERNAL_FILES + PUBLIC_FILES:
-            _copy(con, f"select * from exports.{name} order by all", folder / f"{name}.csv")
+            _copy(con, _sorted_select(con, f"exports.{name}"), folder / f"{name}.csv")
     _write_quarantine(home, as_of, folder / "quarantine.csv")
     return {"folder": str(folder), "files": sorted(p.name for p in folder.glob("*.csv"))}
 
@@ -74,6 +74,15 @@ def _check_public_files(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
         ).fetchall()[0][0]
         if wrong:
             raise DisclosureError(f"{name} holds {wrong} rows of another level or date: not published")
+
+
+def _sorted_select(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """Every row, sorted on all columns; empty text written as an empty field rather than DuckDB's `""`."""
+    columns = con.execute(f"describe {relation}").fetchall()
+    select = ", ".join(
+        f'nullif("{name}", \'\') as "{name}"' if kind == "VARCHAR" else f'"{name}"' for name, kind, *_ in columns
+    )
+    return f"select {select} from {relation} order by all"
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
@@ -105,7 +114,7 @@ def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
             f"where cast(delivery_date as date) <= cast(? as date)",
             [as_of],
         )
-    _copy(con, "select * from quarantine order by all", target)
+    _copy(con, _sorted_select(con, "quarantine"), target)
     con.close()
 
 

@@ -14,6 +14,8 @@ def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date 
 
     inbox_path, home_path = settings.inbox_dir(inbox), settings.home_dir(home)
     day = resolve_as_of(as_of)
+    if not inbox_path.is_dir():
+        raise RunError(f"no inbox folder at {inbox_path}")
     land.ensure_lake(home_path)
     results = []
     for wave in registry.landing_waves():
