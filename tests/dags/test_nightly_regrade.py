@@ -12,7 +12,6 @@ import pytest
 
 from ingest import pipeline, registry
 from ingest.airflow_local import run_dag
-from ingest.generate import generate
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
@@ -93,11 +92,11 @@ def test_alert_record_names_the_task_and_the_error(tmp_path, monkeypatch):
     assert record["task_id"] == "grade" and "dbt test failed" in record["error"]
 
 
-def test_two_date_backfill_through_airflow_equals_qcredit_run(tmp_path):
-    """What a backfill does, date by date, through Airflow's own `dags test` (serialized DAG, SQLite)."""
-    inbox = tmp_path / "inbox"
-    generate(300, "2026-11-20", 7, inbox)
-    dates = ["2026-11-19", "2026-11-20"]
+def test_two_date_backfill_through_airflow_equals_qcredit_run(tmp_path, sample_inbox):
+    """What a backfill does, date by date, through Airflow's own `dags test` (serialized DAG, SQLite).
+    The two dates see different deliveries (2026-10-31 has neither the archive nor the registry yet)."""
+    inbox = sample_inbox
+    dates = ["2026-10-31", "2026-11-20"]
     dag_home, cli_home = tmp_path / "dag_home", tmp_path / "cli_home"
     for day in dates:
         run_dag(day, dag_home, inbox, tmp_path / "airflow")

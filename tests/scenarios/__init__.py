@@ -1,0 +1,1 @@
+"""Hand-encoded grading scenarios checked against the real `qcredit run`."""
