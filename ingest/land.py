@@ -1,0 +1,341 @@
+"""Land agency deliveries in the lake: append-only Parquet, a manifest entry per file, quarantined rows.
+
+The contracts are ARCHITECTURE.md sections 2 and 3. One call lands one feed and touches only that feed's
+folders, so feeds land in parallel processes. A file's manifest entry is written last: it is the commit
+marker, and every Parquet file is written to a temporary name and renamed, so a crash never leaves half a
+delivery behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from ingest import identifiers, registry, settings
+from ingest.readers import SOURCE_LINE, Unreadable, read_delivery
+from ingest.registry import Feed, Table
+from ingest.validate import Checked, Rejected, check_table, landed_schema
+
+EMPTY_DELIVERY = "00000000_00"
+STAMPS: dict[str, pl.DataType] = {
+    "_agency": pl.String, "_dataset": pl.String, "_table": pl.String, "_delivery_date": pl.Date,
+    "_delivery_seq": pl.Int32, "_delivery_id": pl.String, "_source_file": pl.String,
+    "_source_line": pl.Int32, "_file_sha256": pl.String,
+}
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "agency": pl.String, "dataset": pl.String, "table": pl.String, "file": pl.String, "line": pl.Int64,
+    "reason": pl.String, "raw": pl.String, "delivery_date": pl.Date, "delivery_seq": pl.Int32,
+}
+MAX_WARNINGS = 1000  # listed in the manifest; `warning_count` has them all
+
+
+@dataclass(frozen=True)
+class Delivery:
+    feed: Feed
+    path: Path
+    delivered: date
+    seq: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def delivery_id(self) -> str:
+        return f"{self.delivered:%Y%m%d}_{self.seq:02d}"
+
+    @property
+    def source_file(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+
+# -- lake paths ------------------------------------------------------------------------------------------
+
+
+def table_dir(home: Path, table: Table) -> Path:
+    return settings.lake_dir(home) / table.agency / table.name
+
+
+def manifest_dir(home: Path, feed: Feed) -> Path:
+    return settings.lake_dir(home) / "_manifest" / feed.agency / feed.dataset
+
+
+def quarantine_dir(home: Path, feed: Feed) -> Path:
+    return settings.lake_dir(home) / "_quarantine" / feed.agency / feed.dataset
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Write then rename: readers see the whole file or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
+
+
+def _write_json(entry: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _lake_schema(table: Table) -> dict[str, pl.DataType]:
+    return {**landed_schema(table), **STAMPS}
+
+
+def _ensure_tables(home: Path, tables: list[Table]) -> None:
+    for table in tables:
+        path = table_dir(home, table) / f"delivery={EMPTY_DELIVERY}" / "part-empty.parquet"
+        if not path.exists():
+            _write_parquet(pl.DataFrame(schema=_lake_schema(table)), path)
+
+
+def ensure_lake(home: Path) -> None:
+    """A zero-row file with the full schema for every declared table, so every dbt source resolves."""
+    _ensure_tables(Path(home), registry.all_tables())
+
+
+# -- what is in the inbox and what has landed ------------------------------------------------------------
+
+
+def deliveries(feed: Feed, inbox: Path) -> list[Delivery]:
+    """The feed's files in the inbox, in delivery order (date, then same-day sequence)."""
+    folder = inbox / feed.agency
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        matched = feed.match_file(path.name) if path.is_file() else None
+        if matched:
+            found.append(Delivery(feed, path, *matched))
+    return sorted(found, key=lambda d: (d.delivered, d.seq, d.name))
+
+
+def manifests(home: Path, feed: Feed) -> dict[str, dict]:
+    """Manifest entries already written for the feed, by file name."""
+    folder = manifest_dir(home, feed)
+    entries = (json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json")))
+    return {e["file"]: e for e in entries}
+
+
+def latest_snapshot(home: Path, table: Table, as_of: str,
+                    columns: list[str] | None = None) -> tuple[str | None, pl.DataFrame | None]:
+    """(delivery id, rows) of the table's latest landed delivery dated on or before `as_of`."""
+    cutoff = as_of.replace("-", "")
+    folders = sorted(
+        p for p in table_dir(home, table).glob("delivery=*")
+        if p.name != f"delivery={EMPTY_DELIVERY}" and p.name.removeprefix("delivery=")[:8] <= cutoff
+    )
+    if not folders:
+        return None, None
+    return folders[-1].name.removeprefix("delivery="), pl.read_parquet(folders[-1] / "*.parquet", columns=columns)
+
+
+def references_for(home: Path, table: Table, as_of: str) -> dict[str, identifiers.Reference]:
+    """For each non-USCC identifier kind the table accepts, the snapshot of its `resolve_via` feed."""
+    refs: dict[str, identifiers.Reference] = {}
+    ident = table.identifier
+    for source in (ident, ident.when_blank):
+        if source is None or source.resolve_via is None:
+            continue
+        via = registry.get_feed(source.resolve_via).tables[0]
+        wanted = ["uscc"] + ([source.column] if source.column != "uscc" and any(
+            c.name == source.column for c in via.columns) else [])
+        delivery_id, snapshot = latest_snapshot(home, via, as_of, wanted)
+        for kind in source.kinds:
+            if kind != "uscc":
+                refs[kind] = identifiers.reference_from(
+                    source.resolve_via, delivery_id, snapshot, kind, source.column
+                )
+    return refs
+
+
+# -- landing one file ------------------------------------------------------------------------------------
+
+
+def _entry(d: Delivery, sha: str, status: str, reason: str | None = None, **counts: object) -> dict:
+    entry = {
+        "agency": d.feed.agency, "dataset": d.feed.dataset, "file": d.name, "sha256": sha,
+        "delivery_date": d.delivered.isoformat(), "delivery_seq": d.seq, "status": status, "reason": reason,
+        "duplicate_of": None, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_unresolved": 0,
+        "tables": {}, "warnings": [], "warning_count": 0,
+    }
+    entry.update(counts)
+    return entry
+
+
+def _previous_loaded(done: dict[str, dict], d: Delivery, table: Table) -> tuple[str, int] | None:
+    """(delivery id, rows) of the table's last loaded delivery before this one."""
+    earlier = [
+        e for e in done.values()
+        if e["status"] == "loaded" and table.name in e["tables"]
+        and (e["delivery_date"], e["delivery_seq"]) < (d.delivered.isoformat(), d.seq)
+    ]
+    if not earlier:
+        return None
+    last = max(earlier, key=lambda e: (e["delivery_date"], e["delivery_seq"]))
+    return f"{last['delivery_date'].replace('-', '')}_{last['delivery_seq']:02d}", last["tables"][table.name]
+
+
+def _shrink_reason(done: dict[str, dict], d: Delivery, checked: list[Checked]) -> str | None:
+    for c in checked:
+        previous = _previous_loaded(done, d, c.table)
+        if c.table.hold_if_below is None or previous is None:
+            continue
+        prev_id, prev_rows = previous
+        if c.landed.height < c.table.hold_if_below * prev_rows:
+            return (
+                f"{c.table.name}: {c.landed.height} rows to land vs {prev_rows} in the previous delivery "
+                f"{prev_id}, under {c.table.hold_if_below:g} of it: held for review (state unchanged)"
+            )
+    return None
+
+
+def _stamped(c: Checked, d: Delivery, sha: str) -> pl.DataFrame:
+    stamps = {
+        "_agency": d.feed.agency, "_dataset": d.feed.dataset, "_table": c.table.name,
+        "_delivery_date": d.delivered, "_delivery_seq": d.seq, "_delivery_id": d.delivery_id,
+        "_source_file": d.source_file,
+    }
+    return c.landed.with_columns(
+        *(pl.lit(v, dtype=STAMPS[k]).alias(k) for k, v in stamps.items()),
+        pl.col(SOURCE_LINE).cast(pl.Int32),
+        pl.lit(sha).alias("_file_sha256"),
+    ).select(list(_lake_schema(c.table)))
+
+
+def _quarantine_frame(checked: list[Checked], d: Delivery) -> pl.DataFrame:
+    frames = [c.quarantined for c in checked if c.quarantined.height]
+    if not frames:
+        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    return pl.concat(frames).select(
+        pl.lit(d.feed.agency).alias("agency"), pl.lit(d.feed.dataset).alias("dataset"), "table",
+        pl.lit(d.source_file).alias("file"), "line", "reason", "raw",
+        pl.lit(d.delivered).alias("delivery_date"), pl.lit(d.seq, dtype=pl.Int32).alias("delivery_seq"),
+    ).cast(QUARANTINE_SCHEMA)
+
+
+def _land_checked(home: Path, d: Delivery, sha: str, checked: list[Checked]) -> dict:
+    tables, loaded, unresolved = {}, 0, 0
+    for c in checked:
+        part = table_dir(home, c.table) / f"delivery={d.delivery_id}" / f"part-{sha[:12]}.parquet"
+        _write_parquet(_stamped(c, d, sha), part)
+        tables[c.table.name] = c.landed.height
+        nulls = c.landed["uscc"].null_count()
+        loaded, unresolved = loaded + c.landed.height - nulls, unresolved + nulls
+    quarantined = _quarantine_frame(checked, d)
+    if quarantined.height:
+        _write_parquet(quarantined, quarantine_dir(home, d.feed) / f"{d.name}.parquet")
+    warnings = [w for c in checked for w in c.warnings]
+    return _entry(
+        d, sha, "loaded", rows_read=sum(c.rows_read for c in checked), rows_loaded=loaded,
+        rows_quarantined=quarantined.height, rows_unresolved=unresolved, tables=tables,
+        warnings=warnings[:MAX_WARNINGS], warning_count=len(warnings),
+    )
+
+
+def land_file(home: Path, d: Delivery, as_of: str, done: dict[str, dict]) -> dict:
+    """Land one delivery (the caller has checked it is new); returns its manifest entry, written."""
+    data = d.path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    same = next((e for e in done.values() if e["sha256"] == sha), None)
+    if same is not None:
+        entry = _entry(d, sha, "duplicate", f"byte-identical to {same['file']}: nothing landed")
+        entry["duplicate_of"] = same["file"]
+    else:
+        try:
+            checked = [
+                check_table(d.feed, raw, d.delivered, references_for(home, raw.table, as_of))
+                for raw in read_delivery(d.feed, d.path)
+            ]
+        except (Unreadable, Rejected) as exc:
+            entry = _entry(d, sha, "rejected", f"rejected: {exc}")
+        else:
+            held = _shrink_reason(done, d, checked)
+            entry = _entry(d, sha, "held", held) if held else _land_checked(home, d, sha, checked)
+    _write_json(entry, manifest_dir(home, d.feed) / f"{d.name}.json")
+    return entry
+
+
+def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
+    """Land one feed's deliveries dated on or before `as_of`, in delivery order; already landed files are
+    skipped. Returns `{"feed_id", "files": [manifest entries], ...}` (small, JSON-serializable)."""
+    feed, inbox, home = registry.get_feed(feed_id), Path(inbox), Path(home)
+    as_of = as_of if isinstance(as_of, str) else as_of.isoformat()  # a date works too
+    _ensure_tables(home, list(feed.tables))
+    done = manifests(home, feed)
+    files, deferred = [], []
+    for d in deliveries(feed, inbox):
+        if d.delivered.isoformat() > as_of:
+            deferred.append(d.name)
+        elif d.name in done:
+            files.append({**done[d.name], "already_landed": True})
+        else:
+            entry = land_file(home, d, as_of, done)
+            done[d.name] = entry
+            files.append({**entry, **_quarantine_hint(home, d, entry)})
+    return {"feed_id": feed_id, "files": files, "deferred": deferred, "inbox": str(inbox)}
+
+
+def _quarantine_hint(home: Path, d: Delivery, entry: dict) -> dict:
+    """For the summary only: where the quarantined rows are and the first reasons."""
+    if not entry["rows_quarantined"]:
+        return {}
+    path = quarantine_dir(home, d.feed) / f"{d.name}.parquet"
+    first = pl.read_parquet(path, columns=["line", "reason"], n_rows=3)
+    return {
+        "quarantine_file": str(path),
+        "first_reasons": [f"line {line}: {reason}" for line, reason in first.iter_rows()],
+    }
+
+
+# -- the summary -----------------------------------------------------------------------------------------
+
+
+def undeclared_files(inbox: Path) -> list[str]:
+    """Files in the inbox that no declared feed claims (reported, not an error)."""
+    feeds = registry.load_registry().values()
+    out = []
+    for path in sorted(p for p in Path(inbox).glob("*/*") if p.is_file() and not p.name.startswith(".")):
+        if not any(f.agency == path.parent.name and f.match_file(path.name) for f in feeds):
+            out.append(f"{path.parent.name}/{path.name}")
+    return out
+
+
+def format_summary(results: list[dict]) -> str:
+    """A per-file table a data engineer can act on, then totals, deferred and undeclared files."""
+    header = ("file", "status", "read", "loaded", "quarant.", "unresolved", "warnings", "reason")
+    rows, totals = [], dict.fromkeys(("read", "loaded", "quarantined", "unresolved", "warnings"), 0)
+    notes: list[str] = []
+    for result in results:
+        agency = result["feed_id"].split("/")[0]
+        for e in result["files"]:
+            status = "already landed" if e.get("already_landed") else e["status"]
+            counts = [e["rows_read"], e["rows_loaded"], e["rows_quarantined"], e["rows_unresolved"],
+                      e["warning_count"]]
+            rows.append((f"{agency}/{e['file']}", status, *map(str, counts), e["reason"] or ""))
+            if not e.get("already_landed"):
+                for key, n in zip(totals, counts, strict=True):
+                    totals[key] += n
+            notes += [f"  {agency}/{e['file']} {r}" for r in e.get("first_reasons", [])]
+            notes += [f"  {agency}/{e['file']} warning line {w['line']}: {w['reason']}" for w in e["warnings"][:3]]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in [header, *rows]]
+    lines.append(
+        f"totals: {len(rows)} files; read {totals['read']}, loaded {totals['loaded']}, quarantined "
+        f"{totals['quarantined']}, unresolved {totals['unresolved']}, warnings {totals['warnings']}"
+    )
+    if notes:
+        lines += ["first quarantine reasons and warnings:", *notes]
+    deferred = [f"{r['feed_id'].split('/')[0]}/{n}" for r in results for n in r.get("deferred", ())]
+    if deferred:
+        lines.append(f"dated after as-of, not landed in this run: {', '.join(deferred)}")
+    for inbox in dict.fromkeys(r["inbox"] for r in results if r.get("inbox")):
+        undeclared = undeclared_files(Path(inbox))
+        if undeclared:
+            lines.append(f"no declared feed matches (ignored): {', '.join(undeclared)}")
+    return "\n".join(lines)

@@ -1,0 +1,468 @@
+"""Validate one delivered table with Great Expectations, and split it into rows to land and rows to quarantine.
+
+The suite of a table is built at run time from its declaration (required values, code sets and lookups,
+ranges, patterns, dates not after the delivery, key uniqueness, identifier check characters, castable types)
+plus the JSON suite `expectations/<feed.expectations>.json`, which holds only what a declaration cannot say
+(cross-column rules; `severity: warning` rules that report without quarantining).
+
+Scale: polars does the heavy lifting once (casting, identifier checks, key counts) and leaves small "fact"
+columns (null when fine, the offending value otherwise); GX then validates only the columns its
+expectations name, in chunks, with the COMPLETE result format keyed by a row id, so its output is one entry
+per failing row rather than per row. GX's verdict decides which rows are quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ingest import identifiers, settings
+from ingest.readers import SOURCE_LINE, RawTable
+from ingest.registry import Column, Feed, Table, normalize_code
+
+ROW = "_row"
+ITEM = "_item"
+RESOLVED = "_resolved_uscc"
+CHUNK_ROWS = 1_000_000  # rows per GX batch: bounds pandas memory; GX costs ~0.3 s per batch on top
+IDENTITY_COLUMNS = ("uscc", "identifier", "identifier_kind", "unresolved_reason")
+_BOOL_TEXT = {"1": True, "0": False, "TRUE": True, "FALSE": False}
+_POLARS_TYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date, "bool": pl.Boolean}
+
+
+class Rejected(ValueError):
+    """The file fails a structural expectation: reject it whole, with this reason."""
+
+
+@dataclass
+class Checked:
+    """One table of a delivery after validation."""
+
+    table: Table
+    landed: pl.DataFrame  # declared columns (typed) + identity columns + `_source_line`
+    quarantined: pl.DataFrame  # table, line, reason, raw
+    warnings: list[dict]  # {"rule", "line", "reason"}
+    rows_read: int
+
+
+def landed_schema(table: Table) -> dict[str, pl.DataType]:
+    """The typed columns of a landed table before the delivery stamps: declared, then identity."""
+    schema = {c.name: polars_type(c) for c in table.columns}
+    return {**schema, **{name: pl.String for name in IDENTITY_COLUMNS}}
+
+
+def polars_type(col: Column) -> pl.DataType:
+    if col.type == "list":
+        return pl.List(pl.Struct({f.name: polars_type(f) for f in col.fields}))
+    return _POLARS_TYPES[col.type]
+
+
+# -- structure -------------------------------------------------------------------------------------------
+
+
+def check_structure(raw: RawTable) -> None:
+    """A declared, non-optional column the file lacks rejects the whole file."""
+    table, header = raw.table, set(raw.frame.columns)
+    missing = [c for c in raw.table.columns if not c.optional and c.source not in header]
+    if missing:
+        where = f"sheet {table.sheet!r}: " if table.sheet else ""
+        names = ", ".join(c.source if c.source == c.name else f"{c.source} ({c.name})" for c in missing)
+        found = ", ".join(c for c in raw.frame.columns if c != SOURCE_LINE)
+        raise Rejected(f"{where}missing column(s) {names}; the header has: {found}")
+
+
+# -- casting ---------------------------------------------------------------------------------------------
+# Work on Series: code columns map their few distinct values in Python (NFKC + lookup), which is far
+# cheaper than a per-row Unicode normalization of millions of values.
+
+
+def _text(s: pl.Series) -> pl.Series:
+    trimmed = s.str.strip_chars()
+    return trimmed.set(trimmed.str.len_bytes() == 0, None)
+
+
+def _map_distinct(s: pl.Series, fn: Any) -> pl.Series:
+    mapping = {v: fn(v) for v in s.drop_nulls().unique().to_list()}
+    return s.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _cast(raw: pl.Series, col: Column, feed: Feed, date_formats: tuple[str, ...]) -> pl.Series:
+    """Text -> the declared type; null where the text is not readable as that type."""
+    text = _text(raw)
+    if col.type == "int":
+        return text.cast(pl.Int64, strict=False)
+    if col.type == "float":
+        return text.cast(pl.Float64, strict=False)
+    if col.type == "bool":
+        return text.str.to_uppercase().replace_strict(_BOOL_TEXT, default=None, return_dtype=pl.Boolean)
+    if col.type == "date":
+        out = pl.Series(raw.name, [None] * len(raw), dtype=pl.Date)
+        for fmt in (col.formats or feed.date_formats) + date_formats:
+            out = out.fill_null(text.str.to_date(fmt, strict=False))
+        return out
+    if col.lookup:  # unknown raw values stay as delivered, so the value-set check names them
+        mapping = feed.lookups[col.lookup]
+        return _map_distinct(text, lambda v: mapping.get(normalize_code(v), normalize_code(v)))
+    if col.values:
+        return _map_distinct(text, normalize_code)
+    return text
+
+
+def _source(frame: pl.DataFrame, col: Column) -> pl.Series:
+    if col.source in frame.columns:
+        return frame.get_column(col.source)
+    return pl.Series(col.source, [None] * frame.height, dtype=pl.String)
+
+
+def _identifier_columns(table: Table) -> set[str]:
+    ident = table.identifier
+    return {ident.column} | ({ident.when_blank.column} if ident.when_blank else set())
+
+
+def _typed(frame: pl.DataFrame, col: Column, name: str, feed: Feed, date_formats: tuple[str, ...],
+           identifier: bool = False) -> list[pl.Series]:
+    """The typed column, plus its fact column `_unreadable__<name>` for castable types."""
+    raw = _source(frame, col)
+    typed = identifiers.normalize_series(raw) if identifier else _cast(raw, col, feed, date_formats)
+    out = [typed.alias(name)]
+    if col.type in ("int", "float", "bool", "date"):
+        text = _text(raw)
+        out.append(text.set(text.is_null() | typed.is_not_null(), None).alias(f"_unreadable__{name}"))
+    return out
+
+
+def cast_table(feed: Feed, raw: RawTable) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """(main frame, {list column: exploded frame}); both carry `_row`, typed columns and fact columns."""
+    table, frame = raw.table, raw.frame.with_row_index(ROW)
+    id_cols = _identifier_columns(table)
+    columns: list[pl.Series] = [frame.get_column(ROW), frame.get_column(SOURCE_LINE)]
+    lists: dict[str, pl.DataFrame] = {}
+    for col in table.columns:
+        if col.type == "list":
+            lists[col.name] = _explode(feed, frame, col, raw.extra_date_formats)
+            columns.append(_source(frame, col).alias(f"_raw__{col.name}"))
+            continue
+        columns += _typed(frame, col, col.name, feed, raw.extra_date_formats, col.name in id_cols)
+    main = pl.DataFrame(columns)
+    for name, exploded in lists.items():
+        main = main.join(_implode(exploded, table.column(name)), on=ROW, how="left", maintain_order="left")
+        empty = pl.lit([], dtype=polars_type(table.column(name)))  # a delivered `[]` stays empty, not null
+        main = main.with_columns(
+            pl.when(pl.col(f"_raw__{name}").is_not_null()).then(pl.col(name).fill_null(empty)).alias(name)
+        ).drop(f"_raw__{name}")
+    return main, lists
+
+
+def _explode(feed: Feed, frame: pl.DataFrame, col: Column, date_formats: tuple[str, ...]) -> pl.DataFrame:
+    """One row per list element: `_row`, `_item`, typed fields named `<list>.<field>`, fact columns."""
+    items = (
+        frame.select(ROW, pl.col(col.source).alias("_items"))
+        .filter(pl.col("_items").list.len() > 0)
+        .with_columns(pl.int_ranges(pl.col("_items").list.len()).alias(ITEM))
+        .explode("_items", ITEM)
+        .unnest("_items")
+    )
+    columns: list[pl.Series] = [items.get_column(ROW), items.get_column(ITEM)]
+    for f in col.fields:
+        columns += _typed(items, f, f"{col.name}.{f.name}", feed, date_formats)
+    return pl.DataFrame(columns)
+
+
+def _implode(exploded: pl.DataFrame, col: Column) -> pl.DataFrame:
+    fields = [pl.col(f"{col.name}.{f.name}").alias(f.name) for f in col.fields]
+    return exploded.group_by(ROW, maintain_order=True).agg(pl.struct(fields).alias(col.name))
+
+
+# -- facts polars computes once --------------------------------------------------------------------------
+
+
+def add_facts(main: pl.DataFrame, table: Table, references: dict[str, identifiers.Reference]) -> pl.DataFrame:
+    """In-file key duplicates and identity (identifier kind, check characters, resolution)."""
+    out = main.with_columns(pl.lit(None, dtype=pl.String).alias("_duplicate_key"))
+    duplicated = out.select(table.key).is_duplicated() if table.key else None
+    if duplicated is not None and duplicated.any():  # words only for the few duplicated rows
+        label = pl.concat_str(
+            [pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.String).fill_null("")) for k in table.key],
+            separator=", ",
+        )
+        dups = out.filter(duplicated).select(
+            ROW, pl.format("{} ({} rows in this file)", label, pl.len().over(table.key)).alias("_dup")
+        )
+        out = out.join(dups, on=ROW, how="left", maintain_order="left")
+        out = out.with_columns(pl.col("_dup").alias("_duplicate_key")).drop("_dup")
+    # The resolved USCC stays aside until landing, so checks still see the delivered (normalized) value.
+    out = identifiers.resolve(identifiers.identify(out, table.identifier), references, into=RESOLVED)
+    for list_col in (c for c in table.columns if c.type == "list"):
+        out = out.with_columns(pl.col(list_col.name).list.len().alias(f"_items__{list_col.name}"))
+    return out
+
+
+# -- the suite -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expectation and how to word a failure of it (`{value}`, `{item}` from the failing row)."""
+
+    config: dict[str, Any]  # GX expectation configuration: type, kwargs, meta, severity
+    frame: str  # "" for the main frame, else the list column whose exploded frame it checks
+
+    @property
+    def column(self) -> str:
+        return self.config["kwargs"]["column"]
+
+    @property
+    def warning(self) -> bool:
+        return self.config.get("severity") == "warning"
+
+    def reason(self, value: Any, item: int | None) -> str:
+        text = self.config["meta"]["reason"]
+        return text.format(value=_show(value), item=item if item is not None else "")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rule(kind: str, column: str, reason: str, frame: str = "", **kwargs: Any) -> Rule:
+    meta = {"rule": f"{column}.{kind}", "reason": reason}
+    return Rule({"type": kind, "kwargs": {"column": column, **kwargs}, "meta": meta}, frame)
+
+
+def _column_rules(col: Column, feed: Feed, delivered: date, name: str, label: str, frame: str) -> list[Rule]:
+    rules = []
+    if col.type in ("int", "float", "bool", "date"):
+        rules.append(_rule("expect_column_values_to_be_null", f"_unreadable__{name}", _unreadable_reason(
+            col, feed, label), frame))
+    if col.required:
+        column = f"_items__{name}" if col.type == "list" else name
+        rules.append(_rule("expect_column_values_to_not_be_null", column, f"{label}: required value missing",
+                           frame))
+    allowed = col.values or (tuple(dict.fromkeys(feed.lookups[col.lookup].values())) if col.lookup else None)
+    if allowed:
+        kind = "code" if col.values else f"{col.lookup} value"
+        rules.append(_rule("expect_column_values_to_be_in_set", name,
+                           f"{label}: unknown {kind} '{{value}}' (expected one of {', '.join(allowed)})",
+                           frame, value_set=list(allowed)))
+    if col.range:
+        low, high = col.range
+        rules.append(_rule("expect_column_values_to_be_between", name,
+                           f"{label}: {{value}} is out of range [{_bound(low)}, {_bound(high)}]", frame,
+                           min_value=low, max_value=high))
+    if col.pattern:
+        rules.append(_rule("expect_column_values_to_match_regex", name,
+                           f"{label}: '{{value}}' does not match {col.pattern}", frame, regex=col.pattern))
+    if col.not_after_delivery:
+        rules.append(_rule("expect_column_values_to_be_between", name,
+                           f"{label}: {{value}} is after the delivery date {delivered.isoformat()}", frame,
+                           max_value=datetime.combine(delivered, datetime.min.time())))
+    return rules
+
+
+def _bound(value: float | None) -> str:
+    return "" if value is None else _show(float(value))
+
+
+def _unreadable_reason(col: Column, feed: Feed, label: str) -> str:
+    if col.type == "date":
+        formats = col.formats or feed.date_formats
+        return f"{label}: '{{value}}' is not a date in {' or '.join(formats)}"
+    return f"{label}: '{{value}}' is not a valid {col.type}"
+
+
+def declared_rules(feed: Feed, table: Table, delivered: date) -> list[Rule]:
+    """The expectations a declaration implies, built at run time so the declaration stays the one source."""
+    id_cols = _identifier_columns(table)
+    rules = [_rule("expect_column_values_to_be_null", "_identifier_error", "{value}")]
+    for col in table.columns:
+        if col.type == "list":
+            rules += _column_rules(col, feed, delivered, col.name, col.name, "")
+            for f in col.fields:
+                label = f"{col.name}[{{item}}].{f.name}"
+                rules += _column_rules(f, feed, delivered, f"{col.name}.{f.name}", label, col.name)
+            continue
+        plain = col if col.name not in id_cols else Column(col.name, col.source, col.type, col.required,
+                                                             col.optional, pattern=col.pattern)
+        rules += _column_rules(plain, feed, delivered, col.name, col.name, "")
+    if table.key:
+        rules.append(_rule("expect_column_values_to_be_null", "_duplicate_key",
+                           "duplicate key {value}: every row of a duplicated key is quarantined"))
+    return rules
+
+
+def suite_path(feed: Feed) -> Path | None:
+    """The feed's JSON suite: `expectations/` first, then beside the declaration (for extra feeds)."""
+    for folder in (settings.EXPECTATIONS_DIR, feed.declaration.parent):
+        path = folder / f"{feed.expectations}.json"
+        if path.exists():
+            return path
+    return None
+
+
+def suite_rules(feed: Feed, table: Table) -> list[Rule]:
+    """The JSON suite's expectations for this table (`meta.table` picks a sheet's table; default: all)."""
+    path = suite_path(feed)
+    if path is None:
+        return []
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    rules = []
+    for config in suite.get("expectations", []):
+        meta = config.setdefault("meta", {})
+        if meta.get("table", table.name) != table.name:
+            continue
+        column = config["kwargs"]["column"]
+        list_cols = {c.name for c in table.columns if c.type == "list"}
+        frame = column.split(".", 1)[0] if column.split(".", 1)[0] in list_cols else ""
+        meta.setdefault("reason", f"{column}: fails {meta.get('rule', config['type'])}: '{{value}}'")
+        rules.append(Rule(config, frame))
+    return rules
+
+
+# -- running GX ------------------------------------------------------------------------------------------
+
+
+@cache
+def _batch_definition() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # nothing leaves the machine
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every in-memory frame under this size (a full pandas hash, twice per validation) only
+    # to name the batch; it already skips frames above it. Our chunks are named by the delivery: skip it.
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("ingest").add_dataframe_asset("delivery")
+    return asset.add_batch_definition_whole_dataframe("chunk")
+
+
+def _suite(name: str, rules: list[Rule]) -> Any:
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    suite = gx.ExpectationSuite(name=name)
+    for number, rule in enumerate(rules):
+        # GX reports results in its own order: the rule number in `meta` maps each back to its wording.
+        config = {**rule.config, "meta": {**rule.config.get("meta", {}), "rule_no": number}}
+        suite.add_expectation_configuration(ExpectationConfiguration(**config))
+    return suite
+
+
+def _columns_of(rule: Rule) -> set[str]:
+    """Columns an expectation reads: its own plus any named in a pandas row_condition."""
+    condition = rule.config["kwargs"].get("row_condition") or ""
+    named = {quoted or bare for quoted, bare in re.findall(r"`([^`]+)`|([A-Za-z_][\w.]*)", condition)}
+    return {rule.column} | named
+
+
+def run_suite(name: str, frame: pl.DataFrame, rules: list[Rule], index: list[str]) -> list[tuple]:
+    """Validate `frame` with GX in chunks; one (rule no., value, *index values) per failing row and rule."""
+    failures: list[tuple] = []
+    if not rules or frame.is_empty():
+        return failures
+    suite = _suite(name, rules)
+    columns = [c for c in frame.columns if c in index or any(c in _columns_of(r) for r in rules)]
+    result_format = {
+        "result_format": "COMPLETE", "unexpected_index_column_names": index,
+        "partial_unexpected_count": 0, "return_unexpected_index_query": False,
+    }
+    for offset in range(0, frame.height, CHUNK_ROWS):
+        # datetime64[ns] is the dtype GX compares vectorized (others go through a Python-level map)
+        chunk = (
+            frame.slice(offset, CHUNK_ROWS).select(columns)
+            .with_columns(pl.col(pl.Date).cast(pl.Datetime("ns"))).to_pandas()
+        )
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": chunk})
+        result = batch.validate(suite, result_format=result_format)
+        for outcome in result.results:
+            number = outcome.expectation_config.meta["rule_no"]
+            if outcome.exception_info.get("raised_exception"):
+                raise RuntimeError(f"suite {name}: expectation {rules[number].config} failed to run: "
+                                   f"{outcome.exception_info.get('exception_message')}")
+            if outcome.success:
+                continue
+            column = rules[number].column
+            for hit in outcome.result.get("unexpected_index_list") or ():
+                failures.append((number, hit.get(column), *(int(hit[i]) for i in index)))
+    return failures
+
+
+# -- putting it together ---------------------------------------------------------------------------------
+
+
+def check_table(feed: Feed, raw: RawTable, delivered: date,
+                references: dict[str, identifiers.Reference]) -> Checked:
+    """Validate one table of a delivery: rows to land, rows to quarantine (with reasons), warnings."""
+    check_structure(raw)
+    table = raw.table
+    main, lists = cast_table(feed, raw)
+    main = add_facts(main, table, references)
+    rules = declared_rules(feed, table, delivered) + suite_rules(feed, table)
+    reasons: list[tuple[int, int, str, str]] = []  # (row, rule no., column, reason)
+    warnings: list[tuple[int, str, str]] = []  # (row, rule, reason)
+    for frame_name in ["", *lists]:
+        subset = [(n, r) for n, r in enumerate(rules) if r.frame == frame_name]
+        frame = main if not frame_name else lists[frame_name]
+        index = [ROW] if not frame_name else [ROW, ITEM]
+        hits = run_suite(f"{feed.expectations}:{table.name}:{frame_name}", frame, [r for _, r in subset], index)
+        for rule_no, value, row, *item in hits:
+            number, rule = subset[rule_no]
+            text = rule.reason(value, item[0] if item else None)
+            if rule.warning:
+                warnings.append((row, rule.config["meta"].get("rule", rule.config["type"]), text))
+            else:
+                reasons.append((row, number, rule.column, text))
+    return _split(raw, main, reasons, warnings)
+
+
+def _drop_echoes(reasons: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """An unreadable value is also null: report it once, as unreadable, not also as missing."""
+    prefix = "_unreadable__"
+    unreadable = {(row, col.removeprefix(prefix)) for row, _, col, _ in reasons if col.startswith(prefix)}
+    return [r for r in reasons if r[2].startswith(prefix) or (r[0], r[2]) not in unreadable]
+
+
+def _split(raw: RawTable, main: pl.DataFrame, reasons: list[tuple[int, int, str, str]],
+           warnings: list[tuple[int, str, str]]) -> Checked:
+    """Rows with a failed critical expectation go to quarantine with all their reasons; the rest land."""
+    table = raw.table
+    reasons = sorted(_drop_echoes(reasons), key=lambda r: (r[0], r[1]))
+    by_row: dict[int, list[str]] = {}
+    for row, _, _, text in reasons:
+        texts = by_row.setdefault(row, [])
+        if text not in texts:
+            texts.append(text)
+    bad = pl.DataFrame({ROW: list(by_row), "reason": ["; ".join(t) for t in by_row.values()]},
+                       schema={ROW: pl.UInt32, "reason": pl.String})
+    landed = main.join(bad, on=ROW, how="anti").with_columns(pl.col(RESOLVED).alias("uscc")).select(
+        *(pl.col(n).cast(t) for n, t in landed_schema(table).items()), pl.col(SOURCE_LINE)
+    )
+    raw_rows = raw.frame.with_row_index(ROW).join(bad, on=ROW, how="inner", maintain_order="left")
+    source_cols = [c for c in raw.frame.columns if c != SOURCE_LINE]
+    quarantined = raw_rows.select(
+        pl.lit(table.name).alias("table"),
+        pl.col(SOURCE_LINE).alias("line"),
+        pl.col("reason"),
+        pl.struct(source_cols).struct.json_encode().alias("raw") if source_cols else pl.lit("{}").alias("raw"),
+    )
+    lines = dict(zip(main[ROW].to_list(), main[SOURCE_LINE].to_list(), strict=True)) if warnings else {}
+    return Checked(
+        table=table,
+        landed=landed,
+        quarantined=quarantined,
+        warnings=[{"rule": rule, "line": lines[row], "reason": text} for row, rule, text in sorted(warnings)],
+        rows_read=raw.frame.height,
+    )
+
