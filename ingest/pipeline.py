@@ -59,8 +59,9 @@ def land_feed(feed_id: str, inbox: Path | str | None, home: Path | str | None, a
 
 
 def validation_report(results: list[dict]) -> dict:
-    """The gate's view of what landed: rejected and held files with their reasons, and row totals."""
-    files = [entry for result in results for entry in result["files"]]
+    """The gate's view of this run's landing: rejected and held files with their reasons, and row totals.
+    Files landed by an earlier run (`already_landed`) were reported then."""
+    files = [entry for result in results for entry in result["files"] if not entry.get("already_landed")]
     attention = [
         {key: entry.get(key) for key in ("agency", "dataset", "file", "status", "reason")}
         for entry in files
