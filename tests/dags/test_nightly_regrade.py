@@ -30,7 +30,8 @@ def dag():
 
 
 def test_schedule_is_two_am_shanghai_without_catchup(dag):
-    assert dag.timetable.summary == "0 2 * * *"
+    assert dag.timetable.expression == "0 2 * * *"
+    assert str(dag.timetable.timezone) == "Asia/Shanghai"
     assert str(dag.timezone) == "Asia/Shanghai"
     assert dag.catchup is False
     assert dag.max_active_runs == 1

@@ -1,0 +1,8 @@
+{#- Plain schema names (staging, int, marts, exports): the folder's +schema as is, without the target prefix. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

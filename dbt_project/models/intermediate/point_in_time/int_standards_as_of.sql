@@ -1,0 +1,34 @@
+-- Declared product standards at T: the latest standards delivery on or before T (a snapshot).
+with
+
+standards_at_as_of as (
+
+    {{ snapshot_as_of(ref('stg_quality__standards'), 'quality', 'standards') }}
+
+),
+
+resolved as (
+
+    {{ select_with_resolved_uscc('standards_at_as_of', 'quality', 'standards') }}
+
+),
+
+final as (
+
+    select
+        uscc,
+        product,
+        standard_code,
+        conformance,
+        identifier,
+        identifier_kind,
+        unresolved_reason,
+        agency,
+        dataset,
+        source_file,
+        source_line
+    from resolved
+
+)
+
+select * from final

@@ -1,0 +1,37 @@
+-- Tax credit ratings at T: per (taxpayer, evaluation year) the latest re-rating on or before T, rated on or
+-- before T; legacy tax numbers resolve to a USCC through the crosswalk.
+with
+
+tax_credit_at_as_of as (
+
+    {{ events_as_of(ref('stg_tax__tax_credit'), ['identifier', 'evaluation_year']) }}
+
+),
+
+resolved as (
+
+    {{ select_with_resolved_uscc('tax_credit_at_as_of', 'tax', 'tax_credit') }}
+
+),
+
+final as (
+
+    select
+        taxpayer_id,
+        uscc,
+        evaluation_year,
+        tax_credit_level,
+        rated_on,
+        identifier,
+        identifier_kind,
+        unresolved_reason,
+        agency,
+        dataset,
+        source_file,
+        source_line
+    from resolved
+    where rated_on <= {{ as_of_date() }}
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+"""The dbt source declarations are generated from the feed registry and must not drift from it."""
+
+from ingest import dbt_sources
+
+
+def test_generated_sources_match_the_registry():
+    stale = dbt_sources.stale_files()
+    assert not stale, f"regenerate with `python -m ingest.dbt_sources`: {[str(p) for p in stale]}"
+
+
+def test_every_lake_table_has_a_staging_model():
+    from ingest import registry
+
+    models = dbt_sources.settings.DBT_PROJECT_DIR / "models" / "staging"
+    for table in registry.all_tables():
+        name = f"stg_{table.agency}__{table.name.replace('__', '_')}.sql"
+        assert (models / table.agency / name).exists(), name
+
+
+def test_personal_columns_never_leave_the_lake():
+    from ingest import registry
+
+    models = dbt_sources.settings.DBT_PROJECT_DIR / "models"
+    personal = {c for table in registry.all_tables() for c in table.personal_columns}
+    for sql in models.rglob("*.sql"):
+        text = sql.read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+        for column in personal:
+            assert column not in body, f"{sql.name} names personal column {column}"
