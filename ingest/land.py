@@ -4,6 +4,12 @@ The contracts are ARCHITECTURE.md sections 2 and 3. One call lands one feed and 
 folders, so feeds land in parallel processes. A file's manifest entry is written last: it is the commit
 marker, and every Parquet file is written to a temporary name and renamed, so a crash never leaves half a
 delivery behind.
+
+A GX validation run has a large fixed cost, so the new files of one call are validated together: each file is
+read and checked for structure on its own, then each table of all readable files is validated in one batch
+(`validate.check_tables`), and the outcome is landed file by file, in delivery order, exactly as if the files
+had been landed one at a time. Files are batched in consecutive groups of at most `BATCH_ROWS` rows (a file
+is never split), which bounds memory.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,9 +25,9 @@ from pathlib import Path
 import polars as pl
 
 from ingest import identifiers, registry, settings
-from ingest.readers import SOURCE_LINE, Unreadable, read_delivery
+from ingest.readers import SOURCE_LINE, RawTable, Unreadable, read_delivery
 from ingest.registry import Feed, Table
-from ingest.validate import Checked, Rejected, check_table, landed_schema
+from ingest.validate import Checked, Part, Rejected, check_structure, check_tables, landed_schema
 
 EMPTY_DELIVERY = "00000000_00"
 STAMPS: dict[str, pl.DataType] = {
@@ -33,6 +40,7 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "reason": pl.String, "raw": pl.String, "delivery_date": pl.Date, "delivery_seq": pl.Int32,
 }
 MAX_WARNINGS = 1000  # listed in the manifest; `warning_count` has them all
+BATCH_ROWS = 2_000_000  # delivered rows validated in one batch (a bigger file is a batch of its own)
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ def references_for(home: Path, table: Table, as_of: str) -> dict[str, identifier
     return refs
 
 
-# -- landing one file ------------------------------------------------------------------------------------
+# -- landing files ---------------------------------------------------------------------------------------
 
 
 def _entry(d: Delivery, sha: str, status: str, reason: str | None = None, **counts: object) -> dict:
@@ -166,6 +174,89 @@ def _entry(d: Delivery, sha: str, status: str, reason: str | None = None, **coun
     }
     entry.update(counts)
     return entry
+
+
+@dataclass
+class NewFile:
+    """A new delivery, read and checked for structure. `entry` is set when it is decided without validation
+    (duplicate, rejected); otherwise `raws` (by table name) wait to be validated with the rest of the batch."""
+
+    d: Delivery
+    sha: str
+    entry: dict | None = None
+    raws: dict[str, RawTable] | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(raw.frame.height for raw in self.raws.values()) if self.raws else 0
+
+
+def _read(d: Delivery, sha: str, same: str | None) -> NewFile:
+    """Read one file and check its structure; `same` names an earlier file with the same bytes."""
+    if same is not None:
+        entry = _entry(d, sha, "duplicate", f"byte-identical to {same}: nothing landed")
+        entry["duplicate_of"] = same
+        return NewFile(d, sha, entry)
+    try:
+        raws = read_delivery(d.feed, d.path)
+        for raw in raws:
+            check_structure(raw)
+    except (Unreadable, Rejected) as exc:
+        return NewFile(d, sha, _entry(d, sha, "rejected", f"rejected: {exc}"))
+    return NewFile(d, sha, raws={raw.table.name: raw for raw in raws})
+
+
+def _batches(new: list[Delivery], done: dict[str, dict]) -> Iterator[list[NewFile]]:
+    """The new files read in delivery order, in consecutive batches of at most `BATCH_ROWS` rows (a bigger file
+    is a batch of its own). `done` must hold the entries of every earlier batch when the next one is read:
+    a byte-identical file is a duplicate of the first file with its bytes, landed or in this batch."""
+    batch: list[NewFile] = []
+    for d in new:
+        sha = hashlib.sha256(d.path.read_bytes()).hexdigest()
+        earlier = [*done.values(), *({"sha256": r.sha, "file": r.d.name} for r in batch)]
+        new_file = _read(d, sha, next((e["file"] for e in earlier if e["sha256"] == sha), None))
+        if batch and (sum(r.rows for r in batch) + new_file.rows > BATCH_ROWS or _self_resolving(d.feed)):
+            yield batch
+            batch = []
+        batch.append(new_file)
+    if batch:
+        yield batch
+
+
+def _self_resolving(feed: Feed) -> bool:
+    """A feed resolving identifiers through its own deliveries needs each file landed before the next is
+    checked; no declared feed does, but a batch of one file keeps that exact."""
+    return any(i is not None and i.resolve_via == feed.feed_id
+               for t in feed.tables for i in (t.identifier, t.identifier.when_blank))
+
+
+def _validate(home: Path, feed: Feed, batch: list[NewFile], as_of: str) -> dict[str, list[Checked]]:
+    """Each readable file's tables, validated: one `check_tables` call per table for the whole batch."""
+    readable = [r for r in batch if r.raws is not None]
+    checked: dict[str, list[Checked]] = {r.d.name: [] for r in readable}
+    for table in feed.tables if readable else ():
+        parts = [Part(r.raws[table.name], r.d.delivered) for r in readable]
+        results = check_tables(feed, table, parts, references_for(home, table, as_of))
+        for r, c in zip(readable, results, strict=True):
+            checked[r.d.name].append(c)
+    return checked
+
+
+def _land_batch(home: Path, feed: Feed, batch: list[NewFile], as_of: str, done: dict[str, dict]) -> list[dict]:
+    """Land a validated batch file by file in delivery order, as landing them one at a time would: each
+    manifest entry is written after the file's Parquet and added to `done`, so the shrink guard of a later
+    file compares with the last delivery landed before it, in this batch or earlier."""
+    checked = _validate(home, feed, batch, as_of)
+    entries = []
+    for r in batch:
+        entry = r.entry
+        if entry is None:
+            held = _shrink_reason(done, r.d, checked[r.d.name])
+            entry = _entry(r.d, r.sha, "held", held) if held else _land_checked(home, r.d, r.sha, checked[r.d.name])
+        _write_json(entry, manifest_dir(home, feed) / f"{r.d.name}.json")
+        done[r.d.name] = entry
+        entries.append(entry)
+    return entries
 
 
 def _previous_loaded(done: dict[str, dict], d: Delivery, table: Table) -> tuple[str, int] | None:
@@ -238,46 +329,25 @@ def _land_checked(home: Path, d: Delivery, sha: str, checked: list[Checked]) -> 
     )
 
 
-def land_file(home: Path, d: Delivery, as_of: str, done: dict[str, dict]) -> dict:
-    """Land one delivery (the caller has checked it is new); returns its manifest entry, written."""
-    data = d.path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    same = next((e for e in done.values() if e["sha256"] == sha), None)
-    if same is not None:
-        entry = _entry(d, sha, "duplicate", f"byte-identical to {same['file']}: nothing landed")
-        entry["duplicate_of"] = same["file"]
-    else:
-        try:
-            checked = [
-                check_table(d.feed, raw, d.delivered, references_for(home, raw.table, as_of))
-                for raw in read_delivery(d.feed, d.path)
-            ]
-        except (Unreadable, Rejected) as exc:
-            entry = _entry(d, sha, "rejected", f"rejected: {exc}")
-        else:
-            held = _shrink_reason(done, d, checked)
-            entry = _entry(d, sha, "held", held) if held else _land_checked(home, d, sha, checked)
-    _write_json(entry, manifest_dir(home, d.feed) / f"{d.name}.json")
-    return entry
-
-
 def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
     """Land one feed's deliveries dated on or before `as_of`, in delivery order; already landed files are
-    skipped. Returns `{"feed_id", "files": [manifest entries], ...}` (small, JSON-serializable)."""
+    skipped, new ones are validated in batches. Returns `{"feed_id", "files": [manifest entries], ...}`
+    (small, JSON-serializable)."""
     feed, inbox, home = registry.get_feed(feed_id), Path(inbox), Path(home)
     as_of = as_of if isinstance(as_of, str) else as_of.isoformat()  # a date works too
     _ensure_tables(home, list(feed.tables))
     done = manifests(home, feed)
-    files, deferred = [], []
-    for d in deliveries(feed, inbox):
-        if d.delivered.isoformat() > as_of:
-            deferred.append(d.name)
-        elif d.name in done:
-            files.append({**done[d.name], "already_landed": True})
-        else:
-            entry = land_file(home, d, as_of, done)
-            done[d.name] = entry
-            files.append({**entry, **_quarantine_hint(home, d, entry)})
+    found = deliveries(feed, inbox)
+    current = [d for d in found if d.delivered.isoformat() <= as_of]
+    landed: dict[str, dict] = {}
+    for batch in _batches([d for d in current if d.name not in done], done):
+        landed.update((e["file"], e) for e in _land_batch(home, feed, batch, as_of, done))
+    files = [
+        {**landed[d.name], **_quarantine_hint(home, d, landed[d.name])} if d.name in landed
+        else {**done[d.name], "already_landed": True}
+        for d in current
+    ]
+    deferred = [d.name for d in found if d.delivered.isoformat() > as_of]
     return {"feed_id": feed_id, "files": files, "deferred": deferred, "inbox": str(inbox)}
 
 

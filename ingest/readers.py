@@ -96,8 +96,8 @@ def _read_jsonl(feed: Feed, data: bytes) -> list[RawTable]:
         .with_row_index(SOURCE_LINE, offset=1)
         .filter(pl.col("_text").str.strip_chars() != "")
     )
-    if lines.is_empty():
-        return [RawTable(table, _empty(table))]
+    if lines.is_empty():  # typed like a decoded file (list columns too), so validation treats it alike
+        return [RawTable(table, pl.DataFrame(schema={**_jsonl_schema(table), SOURCE_LINE: pl.Int64}))]
     try:
         records = lines.get_column("_text").str.json_decode(pl.Struct(_jsonl_schema(table)))
     except pl.exceptions.PolarsError as exc:

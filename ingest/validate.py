@@ -1,14 +1,18 @@
-"""Validate one delivered table with Great Expectations, and split it into rows to land and rows to quarantine.
+"""Validate delivered tables with Great Expectations, and split them into rows to land and rows to quarantine.
 
 The suite of a table is built at run time from its declaration (required values, code sets and lookups,
 ranges, patterns, dates not after the delivery, key uniqueness, identifier check characters, castable types)
 plus the JSON suite `expectations/<feed.expectations>.json`, which holds only what a declaration cannot say
 (cross-column rules; `severity: warning` rules that report without quarantining).
 
-Scale: polars does the heavy lifting once (casting, identifier checks, key counts) and leaves small "fact"
-columns (null when fine, the offending value otherwise); GX then validates only the columns its
-expectations name, in chunks, with the COMPLETE result format keyed by a row id, so its output is one entry
-per failing row rather than per row. GX's verdict decides which rows are quarantined.
+Scale: a GX validation run has a large fixed cost (building, serialising and copying the expectation
+configurations), so `check_tables` validates one table of many delivered files at once: their rows are
+concatenated with the file they came from (`_file`) and its delivery date (`_delivered`), every rule is
+row-wise (a date is compared with its own row's delivery date, keys are unique per key and file), and the
+outcome is split back per file. polars does the heavy lifting once (casting, identifier checks, key counts)
+and leaves small "fact" columns (null when fine, the offending value otherwise); GX then validates only the
+columns its expectations name, in chunks, with the COMPLETE result format keyed by a row id, so its output is
+one entry per failing row rather than per row. GX's verdict decides which rows are quarantined.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from ingest.registry import Column, Feed, Table, normalize_code
 
 ROW = "_row"
 ITEM = "_item"
+FILE = "_file"  # position of the delivered file in a batch
+DELIVERED = "_delivered"  # that file's delivery date
 RESOLVED = "_resolved_uscc"
 CHUNK_ROWS = 1_000_000  # rows per GX batch: bounds pandas memory; GX costs ~0.3 s per batch on top
 IDENTITY_COLUMNS = ("uscc", "identifier", "identifier_kind", "unresolved_reason")
@@ -39,6 +45,14 @@ _POLARS_TYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "date":
 
 class Rejected(ValueError):
     """The file fails a structural expectation: reject it whole, with this reason."""
+
+
+@dataclass
+class Part:
+    """One delivered file's frame of a table, to validate in a batch with the feed's other files."""
+
+    raw: RawTable
+    delivered: date
 
 
 @dataclass
@@ -139,10 +153,12 @@ def _typed(frame: pl.DataFrame, col: Column, name: str, feed: Feed, date_formats
 
 
 def cast_table(feed: Feed, raw: RawTable) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """(main frame, {list column: exploded frame}); both carry `_row`, typed columns and fact columns."""
+    """(main frame, {list column: exploded frame}); both carry `_row`, typed columns and fact columns, and
+    the batch columns `_file` / `_delivered` when the raw frame has them."""
     table, frame = raw.table, raw.frame.with_row_index(ROW)
     id_cols = _identifier_columns(table)
-    columns: list[pl.Series] = [frame.get_column(ROW), frame.get_column(SOURCE_LINE)]
+    batch = [c for c in (SOURCE_LINE, FILE, DELIVERED) if c in frame.columns]
+    columns: list[pl.Series] = [frame.get_column(ROW), *(frame.get_column(c) for c in batch)]
     lists: dict[str, pl.DataFrame] = {}
     for col in table.columns:
         if col.type == "list":
@@ -162,14 +178,15 @@ def cast_table(feed: Feed, raw: RawTable) -> tuple[pl.DataFrame, dict[str, pl.Da
 
 def _explode(feed: Feed, frame: pl.DataFrame, col: Column, date_formats: tuple[str, ...]) -> pl.DataFrame:
     """One row per list element: `_row`, `_item`, typed fields named `<list>.<field>`, fact columns."""
+    carried = [c for c in (DELIVERED,) if c in frame.columns]
     items = (
-        frame.select(ROW, pl.col(col.source).alias("_items"))
+        frame.select(ROW, *carried, pl.col(col.source).alias("_items"))
         .filter(pl.col("_items").list.len() > 0)
         .with_columns(pl.int_ranges(pl.col("_items").list.len()).alias(ITEM))
         .explode("_items", ITEM)
         .unnest("_items")
     )
-    columns: list[pl.Series] = [items.get_column(ROW), items.get_column(ITEM)]
+    columns: list[pl.Series] = [items.get_column(c) for c in (ROW, ITEM, *carried)]
     for f in col.fields:
         columns += _typed(items, f, f"{col.name}.{f.name}", feed, date_formats)
     return pl.DataFrame(columns)
@@ -184,16 +201,19 @@ def _implode(exploded: pl.DataFrame, col: Column) -> pl.DataFrame:
 
 
 def add_facts(main: pl.DataFrame, table: Table, references: dict[str, identifiers.Reference]) -> pl.DataFrame:
-    """In-file key duplicates and identity (identifier kind, check characters, resolution)."""
+    """In-file key duplicates (grouped by key and `_file` in a batch) and identity (identifier kind, check
+    characters, resolution)."""
     out = main.with_columns(pl.lit(None, dtype=pl.String).alias("_duplicate_key"))
-    duplicated = out.select(table.key).is_duplicated() if table.key else None
+    group = [*table.key, *(c for c in (FILE,) if c in main.columns)]
+    duplicated = out.select(group).is_duplicated() if table.key else None
     if duplicated is not None and duplicated.any():  # words only for the few duplicated rows
         label = pl.concat_str(
             [pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.String).fill_null("")) for k in table.key],
             separator=", ",
         )
-        dups = out.filter(duplicated).select(
-            ROW, pl.format("{} ({} rows in this file)", label, pl.len().over(table.key)).alias("_dup")
+        dups = (
+            out.filter(duplicated).select(ROW, *table.key, pl.len().over(group).alias("_n"))
+            .select(ROW, pl.format("{} ({} rows in this file)", label, pl.col("_n")).alias("_dup"))
         )
         out = out.join(dups, on=ROW, how="left", maintain_order="left")
         out = out.with_columns(pl.col("_dup").alias("_duplicate_key")).drop("_dup")
@@ -216,15 +236,20 @@ class Rule:
 
     @property
     def column(self) -> str:
-        return self.config["kwargs"]["column"]
+        """The column whose value a failure reports (`column_B` of a column-pair expectation)."""
+        kwargs = self.config["kwargs"]
+        return kwargs["column"] if "column" in kwargs else kwargs["column_B"]
 
     @property
     def warning(self) -> bool:
         return self.config.get("severity") == "warning"
 
-    def reason(self, value: Any, item: int | None) -> str:
+    def reason(self, hit: dict[str, Any]) -> str:
+        """The wording for one failing row (`hit`: GX's index entry: row id, item, the columns checked)."""
         text = self.config["meta"]["reason"]
-        return text.format(value=_show(value), item=item if item is not None else "")
+        item, delivered = hit.get(ITEM), hit.get(DELIVERED)
+        return text.format(value=_show(hit.get(self.column)), item=int(item) if item is not None else "",
+                           delivered=_show(delivered) if delivered is not None else "")
 
 
 def _show(value: Any) -> str:
@@ -240,7 +265,7 @@ def _rule(kind: str, column: str, reason: str, frame: str = "", **kwargs: Any) -
     return Rule({"type": kind, "kwargs": {"column": column, **kwargs}, "meta": meta}, frame)
 
 
-def _column_rules(col: Column, feed: Feed, delivered: date, name: str, label: str, frame: str) -> list[Rule]:
+def _column_rules(col: Column, feed: Feed, name: str, label: str, frame: str) -> list[Rule]:
     rules = []
     if col.type in ("int", "float", "bool", "date"):
         rules.append(_rule("expect_column_values_to_be_null", f"_unreadable__{name}", _unreadable_reason(
@@ -263,10 +288,14 @@ def _column_rules(col: Column, feed: Feed, delivered: date, name: str, label: st
     if col.pattern:
         rules.append(_rule("expect_column_values_to_match_regex", name,
                            f"{label}: '{{value}}' does not match {col.pattern}", frame, regex=col.pattern))
-    if col.not_after_delivery:
-        rules.append(_rule("expect_column_values_to_be_between", name,
-                           f"{label}: {{value}} is after the delivery date {delivered.isoformat()}", frame,
-                           max_value=datetime.combine(delivered, datetime.min.time())))
+    if col.not_after_delivery:  # row-wise: each row against its own file's delivery date
+        rules.append(Rule({
+            "type": "expect_column_pair_values_a_to_be_greater_than_b",
+            "kwargs": {"column_A": DELIVERED, "column_B": name, "or_equal": True,
+                       "ignore_row_if": "either_value_is_missing"},
+            "meta": {"rule": f"{name}.not_after_delivery",
+                     "reason": f"{label}: {{value}} is after the delivery date {{delivered}}"},
+        }, frame))
     return rules
 
 
@@ -281,20 +310,21 @@ def _unreadable_reason(col: Column, feed: Feed, label: str) -> str:
     return f"{label}: '{{value}}' is not a valid {col.type}"
 
 
-def declared_rules(feed: Feed, table: Table, delivered: date) -> list[Rule]:
-    """The expectations a declaration implies, built at run time so the declaration stays the one source."""
+def declared_rules(feed: Feed, table: Table) -> list[Rule]:
+    """The expectations a declaration implies, built at run time so the declaration stays the one source.
+    They run on a batch frame: every one is row-wise (see the module docstring)."""
     id_cols = _identifier_columns(table)
     rules = [_rule("expect_column_values_to_be_null", "_identifier_error", "{value}")]
     for col in table.columns:
         if col.type == "list":
-            rules += _column_rules(col, feed, delivered, col.name, col.name, "")
+            rules += _column_rules(col, feed, col.name, col.name, "")
             for f in col.fields:
                 label = f"{col.name}[{{item}}].{f.name}"
-                rules += _column_rules(f, feed, delivered, f"{col.name}.{f.name}", label, col.name)
+                rules += _column_rules(f, feed, f"{col.name}.{f.name}", label, col.name)
             continue
         plain = col if col.name not in id_cols else Column(col.name, col.source, col.type, col.required,
                                                              col.optional, pattern=col.pattern)
-        rules += _column_rules(plain, feed, delivered, col.name, col.name, "")
+        rules += _column_rules(plain, feed, col.name, col.name, "")
     if table.key:
         rules.append(_rule("expect_column_values_to_be_null", "_duplicate_key",
                            "duplicate key {value}: every row of a duplicated key is quarantined"))
@@ -361,15 +391,17 @@ def _suite(name: str, rules: list[Rule]) -> Any:
 
 
 def _columns_of(rule: Rule) -> set[str]:
-    """Columns an expectation reads: its own plus any named in a pandas row_condition."""
-    condition = rule.config["kwargs"].get("row_condition") or ""
+    """Columns an expectation reads: its own (or its pair) plus any named in a pandas row_condition."""
+    kwargs = rule.config["kwargs"]
+    condition = kwargs.get("row_condition") or ""
     named = {quoted or bare for quoted, bare in re.findall(r"`([^`]+)`|([A-Za-z_][\w.]*)", condition)}
-    return {rule.column} | named
+    return {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs} | named
 
 
-def run_suite(name: str, frame: pl.DataFrame, rules: list[Rule], index: list[str]) -> list[tuple]:
-    """Validate `frame` with GX in chunks; one (rule no., value, *index values) per failing row and rule."""
-    failures: list[tuple] = []
+def run_suite(name: str, frame: pl.DataFrame, rules: list[Rule], index: list[str]) -> list[tuple[int, dict]]:
+    """Validate `frame` with GX in chunks; one (rule no., GX index entry) per failing row and rule. An index
+    entry holds the `index` columns and the values of the columns the rule checks."""
+    failures: list[tuple[int, dict]] = []
     if not rules or frame.is_empty():
         return failures
     suite = _suite(name, rules)
@@ -391,25 +423,23 @@ def run_suite(name: str, frame: pl.DataFrame, rules: list[Rule], index: list[str
             if outcome.exception_info.get("raised_exception"):
                 raise RuntimeError(f"suite {name}: expectation {rules[number].config} failed to run: "
                                    f"{outcome.exception_info.get('exception_message')}")
-            if outcome.success:
-                continue
-            column = rules[number].column
-            for hit in outcome.result.get("unexpected_index_list") or ():
-                failures.append((number, hit.get(column), *(int(hit[i]) for i in index)))
+            if not outcome.success:
+                failures += [(number, hit) for hit in outcome.result.get("unexpected_index_list") or ()]
     return failures
 
 
 # -- putting it together ---------------------------------------------------------------------------------
 
 
-def check_table(feed: Feed, raw: RawTable, delivered: date,
-                references: dict[str, identifiers.Reference]) -> Checked:
-    """Validate one table of a delivery: rows to land, rows to quarantine (with reasons), warnings."""
-    check_structure(raw)
-    table = raw.table
-    main, lists = cast_table(feed, raw)
+def check_tables(feed: Feed, table: Table, parts: list[Part],
+                 references: dict[str, identifiers.Reference]) -> list[Checked]:
+    """Validate one table of several deliveries at once (each part has passed `check_structure`): one GX
+    run per frame for the whole batch, then one `Checked` per part, as if each file were validated alone."""
+    if not parts:
+        return []
+    main, lists = cast_table(feed, RawTable(table, _batch_frame(parts), parts[0].raw.extra_date_formats))
     main = add_facts(main, table, references)
-    rules = declared_rules(feed, table, delivered) + suite_rules(feed, table)
+    rules = declared_rules(feed, table) + suite_rules(feed, table)
     reasons: list[tuple[int, int, str, str]] = []  # (row, rule no., column, reason)
     warnings: list[tuple[int, str, str]] = []  # (row, rule, reason)
     for frame_name in ["", *lists]:
@@ -417,14 +447,25 @@ def check_table(feed: Feed, raw: RawTable, delivered: date,
         frame = main if not frame_name else lists[frame_name]
         index = [ROW] if not frame_name else [ROW, ITEM]
         hits = run_suite(f"{feed.expectations}:{table.name}:{frame_name}", frame, [r for _, r in subset], index)
-        for rule_no, value, row, *item in hits:
+        for rule_no, hit in hits:
             number, rule = subset[rule_no]
-            text = rule.reason(value, item[0] if item else None)
+            row, text = int(hit[ROW]), rule.reason(hit)
             if rule.warning:
                 warnings.append((row, rule.config["meta"].get("rule", rule.config["type"]), text))
             else:
                 reasons.append((row, number, rule.column, text))
-    return _split(raw, main, reasons, warnings)
+    return _split(parts, main, _bad_rows(reasons), warnings)
+
+
+def _batch_frame(parts: list[Part]) -> pl.DataFrame:
+    """The parts' raw rows one after the other, each with its `_file` (position in `parts`) and `_delivered`.
+    Headers may differ (optional or extra columns): a column a file lacks is null for its rows."""
+    frames = [
+        p.raw.frame.with_columns(pl.lit(i, dtype=pl.UInt32).alias(FILE), pl.lit(p.delivered).alias(DELIVERED))
+        for i, p in enumerate(parts)
+    ]
+    rows = [f for f in frames if f.height] or frames[:1]  # an empty file adds no rows (and maybe no types)
+    return pl.concat(rows, how="diagonal_relaxed").rechunk()  # one chunk: polars 2.1 pl.format panics on more
 
 
 def _drop_echoes(reasons: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
@@ -434,35 +475,61 @@ def _drop_echoes(reasons: list[tuple[int, int, str, str]]) -> list[tuple[int, in
     return [r for r in reasons if r[2].startswith(prefix) or (r[0], r[2]) not in unreadable]
 
 
-def _split(raw: RawTable, main: pl.DataFrame, reasons: list[tuple[int, int, str, str]],
-           warnings: list[tuple[int, str, str]]) -> Checked:
-    """Rows with a failed critical expectation go to quarantine with all their reasons; the rest land."""
-    table = raw.table
-    reasons = sorted(_drop_echoes(reasons), key=lambda r: (r[0], r[1]))
+def _bad_rows(reasons: list[tuple[int, int, str, str]]) -> pl.DataFrame:
+    """`_row`, `reason`: each failing row once, its distinct reasons in rule order."""
     by_row: dict[int, list[str]] = {}
-    for row, _, _, text in reasons:
+    for row, _, _, text in sorted(_drop_echoes(reasons), key=lambda r: (r[0], r[1])):
         texts = by_row.setdefault(row, [])
         if text not in texts:
             texts.append(text)
-    bad = pl.DataFrame({ROW: list(by_row), "reason": ["; ".join(t) for t in by_row.values()]},
-                       schema={ROW: pl.UInt32, "reason": pl.String})
+    return pl.DataFrame({ROW: list(by_row), "reason": ["; ".join(t) for t in by_row.values()]},
+                        schema={ROW: pl.UInt32, "reason": pl.String})
+
+
+def _split(parts: list[Part], main: pl.DataFrame, bad: pl.DataFrame,
+           warnings: list[tuple[int, str, str]]) -> list[Checked]:
+    """Rows with a failed critical expectation go to quarantine with all their reasons; the rest land. The
+    batch's rows are split back per part (rows of part i are `_file` == i, a contiguous `_row` range)."""
+    table = parts[0].raw.table
     landed = main.join(bad, on=ROW, how="anti").with_columns(pl.col(RESOLVED).alias("uscc")).select(
-        *(pl.col(n).cast(t) for n, t in landed_schema(table).items()), pl.col(SOURCE_LINE)
+        *(pl.col(n).cast(t) for n, t in landed_schema(table).items()), pl.col(SOURCE_LINE), pl.col(FILE)
     )
-    raw_rows = raw.frame.with_row_index(ROW).join(bad, on=ROW, how="inner", maintain_order="left")
+    by_file = {key[0]: frame for key, frame in landed.partition_by(
+        FILE, as_dict=True, maintain_order=True, include_key=False).items()}
+    warned = _warnings_by_file(main, warnings)
+    out, offset = [], 0
+    for i, part in enumerate(parts):
+        out.append(Checked(
+            table=table,
+            landed=by_file.get(i, landed.clear().drop(FILE)),
+            quarantined=_quarantined(part.raw, bad, offset),
+            warnings=warned.get(i, []),
+            rows_read=part.raw.frame.height,
+        ))
+        offset += part.raw.frame.height
+    return out
+
+
+def _quarantined(raw: RawTable, bad: pl.DataFrame, offset: int) -> pl.DataFrame:
+    """table, line, reason, raw (the file's own delivered columns as JSON) of its failing rows."""
+    raw_rows = raw.frame.with_row_index(ROW, offset=offset).join(bad, on=ROW, how="inner", maintain_order="left")
     source_cols = [c for c in raw.frame.columns if c != SOURCE_LINE]
-    quarantined = raw_rows.select(
-        pl.lit(table.name).alias("table"),
+    return raw_rows.select(
+        pl.lit(raw.table.name).alias("table"),
         pl.col(SOURCE_LINE).alias("line"),
         pl.col("reason"),
         pl.struct(source_cols).struct.json_encode().alias("raw") if source_cols else pl.lit("{}").alias("raw"),
     )
-    lines = dict(zip(main[ROW].to_list(), main[SOURCE_LINE].to_list(), strict=True)) if warnings else {}
-    return Checked(
-        table=table,
-        landed=landed,
-        quarantined=quarantined,
-        warnings=[{"rule": rule, "line": lines[row], "reason": text} for row, rule, text in sorted(warnings)],
-        rows_read=raw.frame.height,
-    )
 
+
+def _warnings_by_file(main: pl.DataFrame, warnings: list[tuple[int, str, str]]) -> dict[int, list[dict]]:
+    """{"rule", "line", "reason"} per part, in row order."""
+    if not warnings:
+        return {}
+    rows = main.filter(pl.col(ROW).is_in([row for row, _, _ in warnings])).select(ROW, FILE, SOURCE_LINE)
+    where = {row: (file, line) for row, file, line in rows.iter_rows()}
+    out: dict[int, list[dict]] = {}
+    for row, rule, text in sorted(warnings):
+        file, line = where[row]
+        out.setdefault(file, []).append({"rule": rule, "line": line, "reason": text})
+    return out

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from ingest_testkit import AS_OF, SAMPLE_INBOX, entries
+from polars.testing import assert_frame_equal
 
 from ingest import land, pipeline, registry
 from ingest.cli import main as cli_main
@@ -338,3 +339,116 @@ def test_a_sixth_agency_lands_by_declaration_alone(tmp_path: Path, monkeypatch: 
     assert reasons[2].startswith("owner: check character wrong in '91110108798643266X'")
     assert "error_pct: 9 is out of range [-5, 5]" in reasons[2]
     assert lake_rows(home, "energy/meters")["verdict"].to_list() == ["pass"]
+
+
+# -- a batch of files lands as the files would one by one ------------------------------------------------
+
+INSPECTIONS = "record_id,uscc,kind,product,inspected_on,result,severity"
+U1, U2, U3 = "911101087986432663", "91370202508935368Q", "91320583162243750U"
+BATCH_FILES = {
+    "quality/inspections": {
+        "inspections_20261110.csv": [INSPECTIONS, f"INS1,{U1},quality_spot_check,a,2026-11-10,pass,",
+                                     f"INS2,{U1},quality_spot_check,a,2026-11-12,pass,",  # after 11-10
+                                     f"INS3,{U2},supervision_check,b,2026-10-01,fail,general"],
+        "inspections_20261112.csv": [INSPECTIONS + ",note",  # an undeclared extra column
+                                     f"INS2,{U1},quality_spot_check,a,2026-11-12,pass,,x",  # fine on 11-12
+                                     f"INS4,{U2},quality_spot_check,a,2026-11-01,pass,,y",
+                                     f"INS4,{U3},quality_spot_check,a,2026-11-02,pass,,z"],  # key twice
+        "inspections_20261112_01.csv": [INSPECTIONS.removesuffix(",severity"),  # missing column: rejected
+                                        f"INS5,{U1},quality_spot_check,a,2026-11-01,pass"],
+        "inspections_20261115.csv": None,  # byte-identical to inspections_20261110.csv: duplicate
+        "inspections_20261118.csv": [INSPECTIONS, f"INS6,{U3},random_check,a,2026-11-17,pass,",  # bad row
+                                     f"INS7,{U3},quality_spot_check,a,2026-11-17,fail,",  # bad row
+                                     f"INS1,{U1},quality_spot_check,a,2026-11-10,pass,"],  # key again: fine
+        "inspections_20261119.csv": [],  # zero bytes: lands nothing, quarantines nothing
+    },
+    "bank/credit_report": {
+        "credit_report_20261031.jsonl": [(U1, "2026-10-31", [("L1", "关注", 120)]), (U2, "2026-10-31", [])],
+        "credit_report_20261101.jsonl": [(U1, "2026-11-01", []), (U2, "2026-11-02", []),  # after 11-01
+                                         (U3, "2026-11-01", [("L2", "正常", 0)])],
+        "credit_report_20261102.jsonl": [(U1, None, [])],  # no reportDate anywhere: rejected
+        "credit_report_20261103.jsonl": [(U1, "2026-11-03", [("L3", "未知", 0)])],  # 0 to land: held
+        "credit_report_20261104.jsonl": [(U1, "2026-11-02", [("L4", "关注", 95)]), (U3, "2026-11-04", [])],
+        "credit_report_20261105.jsonl": [],  # zero bytes: an empty snapshot, held
+    },
+}
+BATCH_STATUSES = {
+    "quality/inspections": ["loaded", "loaded", "rejected", "duplicate", "loaded", "loaded"],
+    "bank/credit_report": ["loaded", "loaded", "rejected", "held", "loaded", "held"],
+}
+
+
+def write_batch_file(path: Path, spec: list | None, first: Path) -> None:
+    if spec is None:
+        shutil.copy(first, path)
+    elif path.suffix == ".csv":
+        path.write_text("".join(line + "\n" for line in spec), encoding="utf-8")
+    else:
+        records = [{"uscc": u, **({"reportDate": day} if day else {}), "loans": [
+            {"contractId": c, "classification": k, "balance": 1.0, "overdueDays": o} for c, k, o in loans]}
+            for u, day, loans in spec]
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def landed_state(home: Path, feed_id: str) -> tuple[dict, dict, dict]:
+    """(manifest entries, lake Parquet files, quarantine files) of one feed, by path."""
+    lake = home / "lake"
+    agency = feed_id.split("/")[0]
+    read = {p.relative_to(lake).as_posix(): pl.read_parquet(p)
+            for p in sorted(lake.glob(f"{agency}/*/delivery=*/*.parquet"))}
+    quarantined = {p.name: pl.read_parquet(p) for p in sorted((lake / "_quarantine" / feed_id).glob("*.parquet"))}
+    manifest = {p.name: json.loads(p.read_text(encoding="utf-8"))
+                for p in sorted((lake / "_manifest" / feed_id).glob("*.json"))}
+    return manifest, read, quarantined
+
+
+@pytest.mark.parametrize("batch_rows", [land.BATCH_ROWS, 4])
+@pytest.mark.parametrize("feed_id", list(BATCH_FILES))
+def test_a_batch_lands_each_file_as_landing_them_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           feed_id: str, batch_rows: int) -> None:
+    monkeypatch.setattr(land, "BATCH_ROWS", batch_rows)  # 4: consecutive groups of files within one call
+    agency = feed_id.split("/")[0]
+    names = list(BATCH_FILES[feed_id])
+    batch_inbox, single_inbox = tmp_path / "batch" / agency, tmp_path / "single" / agency
+    batch_inbox.mkdir(parents=True)
+    single_inbox.mkdir(parents=True)
+    for name, spec in BATCH_FILES[feed_id].items():
+        write_batch_file(batch_inbox / name, spec, batch_inbox / names[0])
+    together = land.land_feed(feed_id, batch_inbox.parent, tmp_path / "home_batch", AS_OF)
+    one_by_one = []
+    for name in names:
+        shutil.copy(batch_inbox / name, single_inbox / name)
+        result = land.land_feed(feed_id, single_inbox.parent, tmp_path / "home_single", AS_OF)
+        one_by_one.append(result["files"][-1])
+    assert [e["status"] for e in together["files"]] == BATCH_STATUSES[feed_id]
+    strip = ("quarantine_file",)  # the path differs with the home folder
+    assert [{k: v for k, v in e.items() if k not in strip} for e in together["files"]] == [
+        {k: v for k, v in e.items() if k not in strip} for e in one_by_one]
+    batch_state, single_state = landed_state(tmp_path / "home_batch", feed_id), landed_state(
+        tmp_path / "home_single", feed_id)
+    assert batch_state[0] == single_state[0]
+    for batch_files, single_files in zip(batch_state[1:], single_state[1:], strict=True):
+        assert list(batch_files) == list(single_files)
+        for path, frame in batch_files.items():
+            assert_frame_equal(frame, single_files[path])
+    assert_accounted([together])
+
+
+def test_batch_dates_are_checked_against_their_own_delivery(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox" / "quality"
+    inbox.mkdir(parents=True)
+    for name, spec in BATCH_FILES["quality/inspections"].items():
+        write_batch_file(inbox / name, spec, inbox / "inspections_20261110.csv")
+    home = tmp_path / "home"
+    files = {e["file"]: e for e in land.land_feed("quality/inspections", inbox.parent, home, AS_OF)["files"]}
+    reasons = quarantine(home, "quality/inspections").select("file", "line", "reason").rows()
+    assert ("quality/inspections_20261110.csv", 3,
+            "inspected_on: 2026-11-12 is after the delivery date 2026-11-10") in reasons
+    assert ("quality/inspections_20261112.csv", 3, "duplicate key record_id='INS4' (2 rows in this file): every "
+            "row of a duplicated key is quarantined") in reasons
+    assert (files["inspections_20261112.csv"]["rows_loaded"], files["inspections_20261118.csv"]["rows_loaded"]) == (
+        1, 1)
+    assert "missing column(s) severity" in files["inspections_20261112_01.csv"]["reason"]
+    raw = dict(quarantine(home, "quality/inspections").filter(pl.col("line") == 3).select("file", "raw").rows())
+    assert json.loads(raw["quality/inspections_20261112.csv"])["note"] == "y"  # each file's own columns
+    assert "note" not in json.loads(raw["quality/inspections_20261110.csv"])
