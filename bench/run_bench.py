@@ -1,0 +1,277 @@
+"""The scale benchmark: generate a national-size drop, load and grade it, then one nightly incremental regrade.
+
+    .venv/bin/python bench/run_bench.py                        # 100k enterprises
+    .venv/bin/python bench/run_bench.py --enterprises 1000000  # the 1M target run
+    .venv/bin/python bench/run_bench.py --smoke                # CI: 100k, one quarter of history, no targets
+
+Steps, each timed with the peak RSS of its process tree (psutil, sampled every 0.2 s):
+1. `generate` the drop as of D into `<workdir>/inbox`;
+2. initial run as of D into a fresh home: `ingest`, `grade` (dbt build), `export` (each a subprocess);
+3. nightly: generate as of D+1 elsewhere, copy only the files that are new (the generator is prefix-stable, so
+   those are exactly the files dated D+1), then `ingest`, `grade`, `export` as of D+1.
+Writes `bench/results/<N>.json` and prints a Markdown table and the machine description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TARGETS_1M = {"nightly_seconds": 120, "initial_seconds": 300, "peak_rss_gib": 4.0}  # 2 cores / 24 GiB
+
+
+# --- running a step in a child process, sampling its memory ---------------------------------------------------
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
+
+
+def run_step(step: str, **kwargs: str) -> dict:
+    """Run `step` (see `_child`) in a subprocess; its JSON result plus wall time and peak tree RSS."""
+    cmd = [sys.executable, __file__, "--child", step, "--args", json.dumps(kwargs)]
+    began, peak = time.perf_counter(), 0
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        ps = psutil.Process(child.pid)
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(ps))
+            time.sleep(0.2)
+        out, err = child.communicate()
+    seconds = time.perf_counter() - began
+    if child.returncode != 0:
+        raise RuntimeError(f"step {step} failed ({child.returncode}):\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    return {"step": step, "seconds": round(seconds, 2), "peak_rss_mib": round(peak / 2**20), "result": result}
+
+
+def _child(step: str, args: dict) -> dict:
+    """Inside the child: one pipeline step; prints a small JSON result on the last stdout line."""
+    from ingest import pipeline
+
+    if step == "generate":
+        from ingest.generate import generate
+
+        return generate(int(args["enterprises"]), args["as_of"], int(args["seed"]), Path(args["out"]),
+                        years=int(args["years"]))
+    if step == "ingest":
+        return _timed_ingest(pipeline, args)
+    if step == "grade":
+        return pipeline.grade(args["home"], args["as_of"])
+    if step == "export":
+        return pipeline.export(args["home"], args["as_of"])
+    raise ValueError(step)
+
+
+def _timed_ingest(pipeline: object, args: dict) -> dict:
+    """`pipeline.ingest`, with each feed's landing timed (by wrapping `land.land_feed`) for per-format rates."""
+    from ingest import land, registry
+
+    seconds: dict[str, float] = {}
+    original = land.land_feed
+
+    def timed(feed_id: str, *a: object, **kw: object) -> dict:
+        began = time.perf_counter()
+        try:
+            return original(feed_id, *a, **kw)
+        finally:
+            seconds[feed_id] = seconds.get(feed_id, 0.0) + time.perf_counter() - began
+
+    land.land_feed = timed
+    manifest = Path(args["home"]) / "lake" / "_manifest"
+    known = {p.relative_to(manifest).as_posix() for p in manifest.rglob("*.json")} if manifest.exists() else set()
+    results = pipeline.ingest(args["inbox"], args["home"], args["as_of"])
+    per_format: dict[str, dict[str, float]] = {}
+    statuses: dict[str, int] = {}
+    for res in results:
+        feed = registry.get_feed(res["feed_id"])
+        entry = per_format.setdefault(feed.format, {"rows": 0, "files": 0, "seconds": 0.0})
+        entry["seconds"] += seconds.get(res["feed_id"], 0.0)
+        for f in res["files"]:
+            if f"{feed.agency}/{feed.dataset}/{f.get('file')}.json" in known:
+                continue  # landed by an earlier run: skipped now
+            entry["rows"] += f.get("rows_read") or 0
+            entry["files"] += 1
+            statuses[f.get("status", "?")] = statuses.get(f.get("status", "?"), 0) + 1
+    for entry in per_format.values():
+        entry["rows_per_second"] = round(entry["rows"] / entry["seconds"]) if entry["seconds"] else None
+        entry["seconds"] = round(entry["seconds"], 2)
+    return {"per_format": per_format, "statuses": statuses,
+            "rows": sum(e["rows"] for e in per_format.values()),
+            "files": sum(e["files"] for e in per_format.values())}
+
+
+# --- the benchmark ------------------------------------------------------------------------------------------
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def copy_new_files(src: Path, dst: Path, day: str) -> list[str]:
+    """Copy the files of `src` missing from `dst`; they must all be dated `day` (prefix stability)."""
+    copied = []
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if path.is_file() and not (dst / rel).exists():
+            if day.replace("-", "") not in path.name:
+                raise AssertionError(f"{rel} is new in the D+1 drop but not dated {day}: not prefix-stable")
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dst / rel)
+            copied.append(rel.as_posix())
+    return copied
+
+
+def run_pipeline(inbox: Path, home: Path, as_of: str) -> dict:
+    steps = [run_step(s, inbox=str(inbox), home=str(home), as_of=as_of) for s in ("ingest", "grade", "export")]
+    return {
+        "seconds": round(sum(s["seconds"] for s in steps), 2),
+        "peak_rss_mib": max(s["peak_rss_mib"] for s in steps),
+        "steps": {s["step"]: s for s in steps},
+    }
+
+
+def bench(enterprises: int, as_of: str, seed: int, workdir: Path, years: int = 3) -> dict:
+    next_day = (date.fromisoformat(as_of) + timedelta(days=1)).isoformat()
+    inbox, home, tomorrow = workdir / "inbox", workdir / "home", workdir / "inbox_next"
+    for folder in (inbox, home, tomorrow):
+        shutil.rmtree(folder, ignore_errors=True)
+    report: dict = {"enterprises": enterprises, "as_of": as_of, "seed": seed, "years": years, "machine": machine()}
+    report["generate"] = run_step("generate", enterprises=str(enterprises), as_of=as_of, seed=str(seed),
+                                  out=str(inbox), years=str(years))
+    report["initial"] = run_pipeline(inbox, home, as_of)
+    report["generate_next"] = run_step("generate", enterprises=str(enterprises), as_of=next_day, seed=str(seed),
+                                       out=str(tomorrow), years=str(years))
+    copied = copy_new_files(tomorrow, inbox, next_day)
+    report["nightly"] = run_pipeline(inbox, home, next_day)
+    report["nightly"]["new_files"] = len(copied)
+    report["sizes_mib"] = {
+        "inbox": round(_size(inbox) / 2**20), "lake": round(_size(home / "lake") / 2**20),
+        "warehouse": round(_size(home / "warehouse.duckdb") / 2**20),
+    }
+    report["peak_rss_mib"] = max(report["initial"]["peak_rss_mib"], report["nightly"]["peak_rss_mib"],
+                                 report["generate"]["peak_rss_mib"])
+    return report
+
+
+def generate_only(enterprises: int, as_of: str, seed: int, inbox: Path, years: int) -> int:
+    shutil.rmtree(inbox, ignore_errors=True)
+    step = run_step("generate", enterprises=str(enterprises), as_of=as_of, seed=str(seed), out=str(inbox),
+                    years=str(years))
+    report = {"enterprises": enterprises, "years": years, "seconds": step["seconds"],
+              "peak_rss_mib": step["peak_rss_mib"], "machine": machine(),
+              **{k: step["result"][k] for k in ("files", "rows", "bytes", "dirty_rows", "history_from")}}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"generate-{enterprises}.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+def machine() -> dict:
+    import duckdb
+    import polars
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    try:
+        from importlib.metadata import version
+
+        dbt = version("dbt-core")
+    except Exception:  # noqa: BLE001 - informational only
+        dbt = "?"
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "duckdb": duckdb.__version__, "polars": polars.__version__,
+            "dbt": dbt, "os": platform.platform()}
+
+
+def markdown(r: dict) -> str:
+    g, i, n = r["generate"], r["initial"], r["nightly"]
+    lines = [
+        f"### Benchmark: {r['enterprises']:,} enterprises, {r['years']} years of history, as of {r['as_of']}"
+        " (+1 nightly day)",
+        "",
+        "| step | seconds | peak RSS (MiB) | notes |",
+        "|---|---:|---:|---|",
+        f"| generate drop | {g['seconds']} | {g['peak_rss_mib']} | {g['result']['files']:,} files, "
+        f"{g['result']['rows']:,} rows, {g['result']['bytes'] / 2**20:,.0f} MiB |",
+    ]
+    for label, run in (("initial", i), ("nightly", n)):
+        for step in ("ingest", "grade", "export"):
+            s = run["steps"][step]
+            note = ""
+            if step == "ingest":
+                note = f"{s['result']['rows']:,} rows in {s['result']['files']:,} files"
+            if step == "grade":
+                note = f"dbt build {s['result'].get('dbt_seconds', '?')} s"
+            lines.append(f"| {label}: {step} | {s['seconds']} | {s['peak_rss_mib']} | {note} |")
+        lines.append(f"| **{label} end to end** | **{run['seconds']}** | **{run['peak_rss_mib']}** | |")
+    lines += ["", "| format | rows | files | landing seconds | rows/s |", "|---|---:|---:|---:|---:|"]
+    for fmt, e in sorted(i["steps"]["ingest"]["result"]["per_format"].items()):
+        lines.append(f"| {fmt} | {e['rows']:,} | {e['files']:,} | {e['seconds']} | {e['rows_per_second'] or '-'} |")
+    s = r["sizes_mib"]
+    lines += ["", f"Sizes: inbox {s['inbox']:,} MiB, lake {s['lake']:,} MiB, warehouse {s['warehouse']:,} MiB.",
+              "", "Machine: " + ", ".join(f"{k} {v}" for k, v in r["machine"].items())]
+    if "targets" in r:
+        lines += ["", "Targets (1M, 2 cores): " + ", ".join(f"{k} {v}" for k, v in r["targets"].items())]
+    return "\n".join(lines)
+
+
+def check_targets(r: dict) -> dict:
+    got = {"nightly_seconds": r["nightly"]["seconds"], "initial_seconds": r["initial"]["seconds"],
+           "peak_rss_gib": round(r["peak_rss_mib"] / 1024, 2)}
+    return {k: f"{got[k]} (target <= {v}: {'ok' if got[k] <= v else 'MISSED'})" for k, v in TARGETS_1M.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--enterprises", type=int, default=100_000)
+    p.add_argument("--as-of", default="2026-11-19", help="D; the nightly regrade runs as of D+1")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--years", type=int, help="years of history (default 3; --smoke: 0, i.e. the current quarter)")
+    p.add_argument("--workdir", type=Path, help="default: bench/out/<N> (git-ignored)")
+    p.add_argument("--smoke", action="store_true", help="CI mode: no target comparison, workdir removed after")
+    p.add_argument("--generate-only", action="store_true", help="time the generator alone (time, peak RSS)")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--args", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.child:
+        print(json.dumps(_child(a.child, json.loads(a.args)), default=str))
+        return 0
+    if a.years is None:
+        a.years = 0 if a.smoke else 3
+    workdir = a.workdir or ROOT / "bench" / "out" / str(a.enterprises)
+    if a.generate_only:
+        return generate_only(a.enterprises, a.as_of, a.seed, workdir / "inbox", a.years)
+    report = bench(a.enterprises, a.as_of, a.seed, workdir, a.years)
+    if a.enterprises >= 1_000_000 and not a.smoke:
+        report["targets"] = check_targets(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = f"{a.enterprises}{'' if a.years == 3 else f'-{a.years}y'}{'-smoke' if a.smoke else ''}.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n")
+    print(markdown(report))
+    if a.smoke:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
