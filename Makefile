@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-1m sources clean-demo
+.PHONY: demo test lint bench bench-smoke bench-1m sources clean-demo
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py --enterprises 100000
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run_bench.py --enterprises 100000 --smoke
 
 bench-1m: $(STAMP)
 	$(BIN)/python bench/run_bench.py --enterprises 1000000
