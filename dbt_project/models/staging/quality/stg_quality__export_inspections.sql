@@ -19,19 +19,7 @@ renamed as (
         passed,
         ---------- dates
         inspected_on,
-        ---------- identity (ARCHITECTURE.md section 2)
-        uscc as landed_uscc,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        ---------- delivery stamps
-        _agency as agency,
-        _dataset as dataset,
-        _table as lake_table,
-        _delivery_date as delivery_date,
-        _delivery_seq as delivery_seq,
-        _source_file as source_file,
-        _source_line as source_line
+        {{ lake_identity_and_stamps() }}
     from source
 
 )

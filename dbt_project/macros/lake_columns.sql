@@ -1,0 +1,21 @@
+{#-
+    The identity and delivery-stamp columns every lake table carries (ARCHITECTURE.md section 2), renamed the
+    one way every staging model exposes them. `uscc` is kept as `landed_uscc`: the point-in-time models resolve
+    the final USCC through the identity crosswalk at T.
+-#}
+
+{% macro lake_identity_and_stamps() -%}
+        ---------- identity (ARCHITECTURE.md section 2)
+        uscc as landed_uscc,
+        identifier,
+        identifier_kind,
+        unresolved_reason,
+        ---------- delivery stamps
+        _agency as agency,
+        _dataset as dataset,
+        _table as lake_table,
+        _delivery_date as delivery_date,
+        _delivery_seq as delivery_seq,
+        _source_file as source_file,
+        _source_line as source_line
+{%- endmacro %}
