@@ -14,9 +14,12 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
-ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+from ingest import identifiers
+
+# The standards' alphabets and weights live once, in ingest.identifiers; here they are numpy arrays.
+USCC_ALPHABET = identifiers.USCC_ALPHABET
+USCC_WEIGHTS = np.array(identifiers.USCC_WEIGHTS, dtype=np.int64)
+ORG_WEIGHTS = np.array(identifiers.ORG_WEIGHTS, dtype=np.int64)
 
 # Real GB/T 2260 county-level codes (province = first two digits), weighted toward manufacturing provinces.
 # (code, city for names and registration authorities, weight)

@@ -24,3 +24,9 @@
 {% macro is_within_years_of_as_of(column, years_parameter) -%}
     ({{ column }} > {{ years_before_as_of(years_parameter) }} and {{ column }} <= {{ as_of_date() }})
 {%- endmacro %}
+
+{#- A commerce list entry is in force at T when listed on or before T and not removed by T (FEEDS.md: an empty
+    移出日期 is still in force). -#}
+{% macro is_listed_at_as_of(listed_on='listed_on', removed_on='removed_on') -%}
+    ({{ listed_on }} <= {{ as_of_date() }} and ({{ removed_on }} is null or {{ removed_on }} > {{ as_of_date() }}))
+{%- endmacro %}

@@ -19,7 +19,7 @@ final as (
         uscc,
         listed_on,
         removed_on,
-        (listed_on <= {{ as_of_date() }} and (removed_on is null or removed_on > {{ as_of_date() }})) as is_listed_at_as_of,
+        {{ is_listed_at_as_of() }} as is_listed_at_as_of,
         identifier,
         identifier_kind,
         unresolved_reason,
