@@ -255,17 +255,18 @@ def resolve(frame: pl.DataFrame, references: dict[str, Reference], into: str = "
     for kind, ref in references.items():
         key = pl.col("identifier").str.slice(6, 9) if kind == "legacy_tax_no" else pl.col("identifier")
         is_kind = pl.col("identifier_kind") == kind
-        joined = out.with_columns(_key=pl.when(is_kind).then(key)).join(
+        # Join the key column alone: joining the whole frame would copy every column of a large batch.
+        looked_up = out.select(pl.when(is_kind).then(key).alias("_key")).join(
             ref.frame.rename({"uscc": "_ref_uscc"}), left_on="_key", right_on="key", how="left",
             maintain_order="left",
         )
         found = pl.col("_ref_uscc").is_not_null() & (pl.col("candidates") == 1)
-        out = joined.with_columns(
+        out = out.with_columns(looked_up.get_column("_ref_uscc"), looked_up.get_column("candidates")).with_columns(
             pl.when(is_kind & found).then(pl.col("_ref_uscc")).otherwise(pl.col(into)).alias(into),
             unresolved_reason=pl.when(is_kind & ~found)
             .then(_unresolved_reason(kind, ref))
             .otherwise(pl.col("unresolved_reason")),
-        ).drop("_key", "_ref_uscc", "candidates")
+        ).drop("_ref_uscc", "candidates")
     return out
 
 
@@ -296,6 +297,8 @@ def identify(frame: pl.DataFrame, ident: Identifier) -> pl.DataFrame:
             [explain_bad(c, v, kinds_by_column[c]) for c, v in bad.iter_rows()], dtype=pl.String
         )
     )
-    return out.join(reasons, on=["_id_source", "identifier"], how="left", maintain_order="left").drop(
-        "_id_source"
-    )
+    # Look the reason up on the two key columns alone (a join of the whole frame would copy all of it).
+    error = out.select("_id_source", "identifier").join(
+        reasons, on=["_id_source", "identifier"], how="left", maintain_order="left"
+    ).get_column("_identifier_error")
+    return out.with_columns(error).drop("_id_source")

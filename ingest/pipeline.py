@@ -8,8 +8,13 @@ from pathlib import Path
 from ingest import registry, settings
 
 
-def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None) -> list[dict]:
-    """Land every declared feed's deliveries dated on or before `as_of`, reference feeds first."""
+def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
+           workers: int | None = None) -> list[dict]:
+    """Land every declared feed's deliveries dated on or before `as_of`; a feed lands after the reference
+    feeds it resolves identifiers through. Results come back in registry order.
+
+    Feeds land in `workers` processes (default `settings.ingest_workers()`) when there is enough to land to
+    pay for starting them, the costliest first so that the processes finish together."""
     from ingest import land
 
     inbox_path, home_path = settings.inbox_dir(inbox), settings.home_dir(home)
@@ -17,10 +22,50 @@ def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date 
     if not inbox_path.is_dir():
         raise RunError(f"no inbox folder at {inbox_path}")
     land.ensure_lake(home_path)
-    results = []
-    for wave in registry.landing_waves():
-        for feed_id in wave:
-            results.append(land.land_feed(feed_id, inbox_path, home_path, day))
+    feed_ids = [f for wave in registry.landing_waves() for f in wave]  # references first
+    pending = {f: land.pending_bytes(f, inbox_path, home_path, day) for f in feed_ids}
+    workers = settings.ingest_workers() if workers is None else workers
+    if workers <= 1 or sum(pending.values()) < settings.PARALLEL_INGEST_MIN_BYTES:
+        results = {f: land.land_feed(f, inbox_path, home_path, day) for f in feed_ids}
+    else:
+        cost = {f: pending[f] * settings.LANDING_COST_PER_BYTE[registry.get_feed(f).format] for f in feed_ids}
+        costliest_first = sorted(feed_ids, key=lambda f: -cost[f])
+        results = _land_in_parallel(costliest_first, workers, inbox_path, home_path, day)
+    return [results[f] for f in feed_ids]
+
+
+def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str) -> dict:
+    """`land.land_feed` in a pool process; a failure comes back as a RuntimeError naming the feed (some
+    library errors, such as a Rust panic, cannot be sent between processes as they are)."""
+    from ingest import land
+
+    try:
+        return land.land_feed(feed_id, inbox, home, day)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise RuntimeError(f"landing {feed_id} failed: {type(exc).__name__}: {exc}") from None
+
+
+def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str) -> dict[str, dict]:
+    """Land feeds in a process pool, each submitted once the feeds it resolves through have landed."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from multiprocessing import get_context
+
+    waiting, running, results = list(feed_ids), {}, {}
+    # spawn, not fork: polars' thread pool does not survive a fork
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        try:
+            while waiting or running:
+                for feed_id in [f for f in waiting if registry.resolved_through(f) <= results.keys()]:
+                    running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day)] = feed_id
+                    waiting.remove(feed_id)
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    results[running.pop(future)] = future.result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
     return results
 
 

@@ -7,6 +7,7 @@ the whole file is rejected with that reason.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ class RawTable:
     extra_date_formats: tuple[str, ...] = field(default=())
 
 
-def read_delivery(feed: Feed, path: Path) -> list[RawTable]:
-    """The delivered file as text frames, one per table of the feed."""
-    data = path.read_bytes()
+def read_delivery(feed: Feed, path: Path, data: bytes | None = None) -> list[RawTable]:
+    """The delivered file (its bytes, when already read) as text frames, one per table of the feed."""
+    data = path.read_bytes() if data is None else data
     readers = {"csv": _read_csv, "jsonl": _read_jsonl, "xlsx": _read_xlsx}
     return readers[feed.format](feed, data)
 
@@ -55,6 +56,20 @@ def _decode(data: bytes, encoding: str) -> bytes:
     return text.lstrip("\ufeff").encode("utf-8")
 
 
+def _polars_bytes(data: bytes, encoding: str) -> bytes:
+    """The UTF-8 bytes polars reads. A UTF-8 file is passed as it is (less its byte-order mark): polars
+    validates UTF-8 itself, and `_explain_utf8` words its failure. Other encodings are decoded strictly."""
+    if encoding.replace("_", "-").lower() in ("utf-8", "utf-8-sig", "utf8"):
+        return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    return _decode(data, encoding)
+
+
+def _explain_utf8(exc: Exception, data: bytes, encoding: str) -> None:
+    """After polars rejected a file as invalid UTF-8: raise `Unreadable` naming the first bad byte."""
+    if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+        _decode(data, encoding)
+
+
 def _empty(table: Table) -> pl.DataFrame:
     schema = {c.source: pl.String for c in table.columns}
     return pl.DataFrame(schema={**schema, SOURCE_LINE: pl.Int64})
@@ -62,8 +77,8 @@ def _empty(table: Table) -> pl.DataFrame:
 
 def _read_csv(feed: Feed, data: bytes) -> list[RawTable]:
     table = feed.tables[0]
-    utf8 = _decode(data, feed.encoding)
-    if not utf8.strip():
+    utf8 = _polars_bytes(data, feed.encoding)
+    if not utf8[:64].strip() and not utf8.strip():
         return [RawTable(table, _empty(table))]  # a zero-byte delivery: an empty snapshot, for the guard
     try:
         # Line numbers assume no newline inside a quoted value (agency CSVs have none).
@@ -71,6 +86,7 @@ def _read_csv(feed: Feed, data: bytes) -> list[RawTable]:
             io.BytesIO(utf8), infer_schema=False, row_index_name=SOURCE_LINE, row_index_offset=2
         )
     except (pl.exceptions.PolarsError, OSError) as exc:
+        _explain_utf8(exc, data, feed.encoding)
         raise Unreadable(f"not a readable CSV: {_first_line(exc)}") from None
     return [RawTable(table, frame.with_columns(pl.col(SOURCE_LINE).cast(pl.Int64)))]
 
@@ -87,10 +103,14 @@ def _jsonl_schema(table: Table) -> dict[str, pl.DataType]:
 
 def _read_jsonl(feed: Feed, data: bytes) -> list[RawTable]:
     table = feed.tables[0]
-    utf8 = _decode(data, feed.encoding)
+    utf8 = _polars_bytes(data, feed.encoding)
     # Split and parse inside polars (str.json_decode is several times faster than read_ndjson here), keeping
     # each record's line number; blank lines are not records.
-    text = pl.Series([utf8], dtype=pl.Binary).cast(pl.String)
+    try:
+        text = pl.Series([utf8], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.PolarsError as exc:
+        _explain_utf8(exc, data, feed.encoding)
+        raise Unreadable(f"not valid {feed.encoding}: {_first_line(exc)}") from None
     lines = (
         pl.DataFrame({"_text": text.str.split("\n").explode()})
         .with_row_index(SOURCE_LINE, offset=1)

@@ -140,6 +140,7 @@ class Feed:
         return self.lookups[lookup].get(normalize_code(raw))
 
 
+@cache
 def _pattern_to_regex(pattern: str) -> re.Pattern[str]:
     """`tax_credit_{YYYYMMDD}[_{NN}].csv` -> a regex with groups `ymd` and `nn`."""
     out = re.escape(pattern)
@@ -316,6 +317,16 @@ def reference_feed_ids() -> list[str]:
         if ident and ident.resolve_via
     }
     return [f for f in feeds if f in targets]
+
+
+def resolved_through(feed_id: str) -> set[str]:
+    """The reference feeds this feed resolves identifiers through: they must land before it."""
+    return {
+        ident.resolve_via
+        for table in get_feed(feed_id).tables
+        for ident in (table.identifier, table.identifier.when_blank)
+        if ident and ident.resolve_via and ident.resolve_via != feed_id
+    }
 
 
 def dependent_feed_ids() -> list[str]:

@@ -13,6 +13,8 @@ outcome is split back per file. polars does the heavy lifting once (casting, ide
 and leaves small "fact" columns (null when fine, the offending value otherwise); GX then validates only the
 columns its expectations name, in chunks, with the COMPLETE result format keyed by a row id, so its output is
 one entry per failing row rather than per row. GX's verdict decides which rows are quarantined.
+A file too large to validate at once goes through `check_in_slices`: its key duplicates are found for the whole
+file first, then its rows are validated slice by slice, with the same outcome.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ ITEM = "_item"
 FILE = "_file"  # position of the delivered file in a batch
 DELIVERED = "_delivered"  # that file's delivery date
 RESOLVED = "_resolved_uscc"
+DUPLICATE_KEY = "_duplicate_key"  # fact: the words for a key duplicated in its file, else null
 CHUNK_ROWS = 1_000_000  # rows per GX batch: bounds pandas memory; GX costs ~0.3 s per batch on top
 IDENTITY_COLUMNS = ("uscc", "identifier", "identifier_kind", "unresolved_reason")
 _BOOL_TEXT = {"1": True, "0": False, "TRUE": True, "FALSE": False}
@@ -116,10 +119,14 @@ def _cast(raw: pl.Series, col: Column, feed: Feed, date_formats: tuple[str, ...]
         return text.cast(pl.Float64, strict=False)
     if col.type == "bool":
         return text.str.to_uppercase().replace_strict(_BOOL_TEXT, default=None, return_dtype=pl.Boolean)
-    if col.type == "date":
-        out = pl.Series(raw.name, [None] * len(raw), dtype=pl.Date)
-        for fmt in (col.formats or feed.date_formats) + date_formats:
-            out = out.fill_null(text.str.to_date(fmt, strict=False))
+    if col.type == "date":  # the first format reads almost every value: the others see only what it did not
+        first, *others = (col.formats or feed.date_formats) + date_formats
+        out = text.str.to_date(first, strict=False).alias(raw.name)
+        for fmt in others:
+            todo = (out.is_null() & text.is_not_null()).arg_true()
+            if todo.is_empty():
+                break
+            out.scatter(todo, text.gather(todo).str.to_date(fmt, strict=False))
         return out
     if col.lookup:  # unknown raw values stay as delivered, so the value-set check names them
         mapping = feed.lookups[col.lookup]
@@ -157,7 +164,7 @@ def cast_table(feed: Feed, raw: RawTable) -> tuple[pl.DataFrame, dict[str, pl.Da
     the batch columns `_file` / `_delivered` when the raw frame has them."""
     table, frame = raw.table, raw.frame.with_row_index(ROW)
     id_cols = _identifier_columns(table)
-    batch = [c for c in (SOURCE_LINE, FILE, DELIVERED) if c in frame.columns]
+    batch = [c for c in (SOURCE_LINE, FILE, DELIVERED, DUPLICATE_KEY) if c in frame.columns]
     columns: list[pl.Series] = [frame.get_column(ROW), *(frame.get_column(c) for c in batch)]
     lists: dict[str, pl.DataFrame] = {}
     for col in table.columns:
@@ -200,23 +207,31 @@ def _implode(exploded: pl.DataFrame, col: Column) -> pl.DataFrame:
 # -- facts polars computes once --------------------------------------------------------------------------
 
 
+def duplicate_key_facts(keys: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Per row of `keys` (the key columns, plus `_file` in a batch): null, or the words for a key that more
+    than one row of its file carries."""
+    facts = pl.repeat(None, keys.height, dtype=pl.String, eager=True).alias(DUPLICATE_KEY)
+    duplicated = keys.is_duplicated()
+    if not duplicated.any():
+        return facts
+    label = pl.concat_str(  # words only for the few duplicated rows
+        [pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.String).fill_null("")) for k in key], separator=", ",
+    )
+    words = keys.filter(duplicated).select(
+        pl.format("{} ({} rows in this file)", label, pl.len().over(keys.columns))
+    ).to_series()
+    return facts.scatter(duplicated.arg_true(), words)
+
+
 def add_facts(main: pl.DataFrame, table: Table, references: dict[str, identifiers.Reference]) -> pl.DataFrame:
-    """In-file key duplicates (grouped by key and `_file` in a batch) and identity (identifier kind, check
-    characters, resolution)."""
-    out = main.with_columns(pl.lit(None, dtype=pl.String).alias("_duplicate_key"))
-    group = [*table.key, *(c for c in (FILE,) if c in main.columns)]
-    duplicated = out.select(group).is_duplicated() if table.key else None
-    if duplicated is not None and duplicated.any():  # words only for the few duplicated rows
-        label = pl.concat_str(
-            [pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.String).fill_null("")) for k in table.key],
-            separator=", ",
-        )
-        dups = (
-            out.filter(duplicated).select(ROW, *table.key, pl.len().over(group).alias("_n"))
-            .select(ROW, pl.format("{} ({} rows in this file)", label, pl.col("_n")).alias("_dup"))
-        )
-        out = out.join(dups, on=ROW, how="left", maintain_order="left")
-        out = out.with_columns(pl.col("_dup").alias("_duplicate_key")).drop("_dup")
+    """In-file key duplicates (grouped by key and `_file` in a batch, unless the frame carries them) and
+    identity (identifier kind, check characters, resolution)."""
+    out = main
+    if not table.key:
+        out = main.with_columns(pl.lit(None, dtype=pl.String).alias(DUPLICATE_KEY))
+    elif DUPLICATE_KEY not in main.columns:  # else found for the whole file before it was sliced
+        group = [*table.key, *(c for c in (FILE,) if c in main.columns)]
+        out = main.with_columns(duplicate_key_facts(main.select(group), table.key))
     # The resolved USCC stays aside until landing, so checks still see the delivered (normalized) value.
     out = identifiers.resolve(identifiers.identify(out, table.identifier), references, into=RESOLVED)
     for list_col in (c for c in table.columns if c.type == "list"):
@@ -326,7 +341,7 @@ def declared_rules(feed: Feed, table: Table) -> list[Rule]:
                                                              col.optional, pattern=col.pattern)
         rules += _column_rules(plain, feed, col.name, col.name, "")
     if table.key:
-        rules.append(_rule("expect_column_values_to_be_null", "_duplicate_key",
+        rules.append(_rule("expect_column_values_to_be_null", DUPLICATE_KEY,
                            "duplicate key {value}: every row of a duplicated key is quarantined"))
     return rules
 
@@ -437,7 +452,8 @@ def check_tables(feed: Feed, table: Table, parts: list[Part],
     run per frame for the whole batch, then one `Checked` per part, as if each file were validated alone."""
     if not parts:
         return []
-    main, lists = cast_table(feed, RawTable(table, _batch_frame(parts), parts[0].raw.extra_date_formats))
+    batch = _batch_frame(parts)
+    main, lists = cast_table(feed, RawTable(table, batch, parts[0].raw.extra_date_formats))
     main = add_facts(main, table, references)
     rules = declared_rules(feed, table) + suite_rules(feed, table)
     reasons: list[tuple[int, int, str, str]] = []  # (row, rule no., column, reason)
@@ -454,7 +470,35 @@ def check_tables(feed: Feed, table: Table, parts: list[Part],
                 warnings.append((row, rule.config["meta"].get("rule", rule.config["type"]), text))
             else:
                 reasons.append((row, number, rule.column, text))
-    return _split(parts, main, _bad_rows(reasons), warnings)
+    return _split(parts, batch, main, _bad_rows(reasons), warnings)
+
+
+def check_in_slices(feed: Feed, table: Table, part: Part, references: dict[str, identifiers.Reference],
+                    slice_rows: int) -> Checked:
+    """One large delivered table validated `slice_rows` rows at a time, which bounds memory, with the outcome
+    of validating it whole: every rule is row-wise except key uniqueness, which is found for the whole file
+    first and carried into the slices."""
+    raw = part.raw
+    frame = raw.frame
+    if table.key:
+        id_cols = _identifier_columns(table)
+        keys = pl.DataFrame([
+            _typed(frame, col, col.name, feed, raw.extra_date_formats, col.name in id_cols)[0]
+            for col in (table.column(k) for k in table.key)
+        ]).rechunk()  # one chunk: polars 2.1 pl.format panics on more
+        frame = frame.with_columns(duplicate_key_facts(keys, table.key))
+    slices = [
+        check_tables(feed, table, [Part(RawTable(table, frame.slice(start, slice_rows), raw.extra_date_formats),
+                                        part.delivered)], references)[0]
+        for start in range(0, frame.height, slice_rows)
+    ]
+    return Checked(
+        table=table,
+        landed=pl.concat([c.landed for c in slices]),
+        quarantined=pl.concat([c.quarantined for c in slices]),
+        warnings=[w for c in slices for w in c.warnings],
+        rows_read=raw.frame.height,
+    )
 
 
 def _batch_frame(parts: list[Part]) -> pl.DataFrame:
@@ -486,34 +530,39 @@ def _bad_rows(reasons: list[tuple[int, int, str, str]]) -> pl.DataFrame:
                         schema={ROW: pl.UInt32, "reason": pl.String})
 
 
-def _split(parts: list[Part], main: pl.DataFrame, bad: pl.DataFrame,
+def _split(parts: list[Part], batch: pl.DataFrame, main: pl.DataFrame, bad: pl.DataFrame,
            warnings: list[tuple[int, str, str]]) -> list[Checked]:
     """Rows with a failed critical expectation go to quarantine with all their reasons; the rest land. The
     batch's rows are split back per part (rows of part i are `_file` == i, a contiguous `_row` range)."""
     table = parts[0].raw.table
-    landed = main.join(bad, on=ROW, how="anti").with_columns(pl.col(RESOLVED).alias("uscc")).select(
-        *(pl.col(n).cast(t) for n, t in landed_schema(table).items()), pl.col(SOURCE_LINE), pl.col(FILE)
+    columns = main.with_columns(pl.col(RESOLVED).alias("uscc")).select(
+        *(pl.col(n).cast(t) for n, t in landed_schema(table).items()), pl.col(SOURCE_LINE), pl.col(ROW)
     )
-    by_file = {key[0]: frame for key, frame in landed.partition_by(
-        FILE, as_dict=True, maintain_order=True, include_key=False).items()}
+    bad_ids = bad.get_column(ROW)
+    starts = [0]
+    for part in parts:
+        starts.append(starts[-1] + part.raw.frame.height)
+    # Slices share the batch's memory; only a part with a bad row is copied, by the filter.
+    pieces = [columns.slice(start, end - start) for start, end in zip(starts, starts[1:], strict=False)]
+    landed = [piece.filter(~pl.col(ROW).is_in(bad_ids)) if bad.height else piece for piece in pieces]
     warned = _warnings_by_file(main, warnings)
-    out, offset = [], 0
-    for i, part in enumerate(parts):
-        out.append(Checked(
+    bad_raw = batch.with_row_index(ROW).join(bad, on=ROW, how="inner", maintain_order="left")  # the few bad rows
+    return [
+        Checked(
             table=table,
-            landed=by_file.get(i, landed.clear().drop(FILE)),
-            quarantined=_quarantined(part.raw, bad, offset),
+            landed=landed[i].drop(ROW),
+            quarantined=_quarantined(part.raw, bad_raw.filter(pl.col(FILE) == i)),
             warnings=warned.get(i, []),
             rows_read=part.raw.frame.height,
-        ))
-        offset += part.raw.frame.height
-    return out
+        )
+        for i, part in enumerate(parts)
+    ]
 
 
-def _quarantined(raw: RawTable, bad: pl.DataFrame, offset: int) -> pl.DataFrame:
-    """table, line, reason, raw (the file's own delivered columns as JSON) of its failing rows."""
-    raw_rows = raw.frame.with_row_index(ROW, offset=offset).join(bad, on=ROW, how="inner", maintain_order="left")
-    source_cols = [c for c in raw.frame.columns if c != SOURCE_LINE]
+def _quarantined(raw: RawTable, raw_rows: pl.DataFrame) -> pl.DataFrame:
+    """table, line, reason, raw (the file's own delivered columns as JSON) of its failing rows (`raw_rows`:
+    the batch's columns, so only the file's own are kept)."""
+    source_cols = [c for c in raw.frame.columns if c not in (SOURCE_LINE, DUPLICATE_KEY)]
     return raw_rows.select(
         pl.lit(raw.table.name).alias("table"),
         pl.col(SOURCE_LINE).alias("line"),
