@@ -51,8 +51,6 @@ def _decode(data: bytes, encoding: str) -> bytes:
             f"not valid {encoding}: byte {exc.start} ({data[exc.start:exc.end].hex(' ')}) cannot be decoded "
             f"(near {snippet!r}); re-export the file in {encoding}"
         ) from None
-    if encoding == "utf-8" and not text.startswith("\ufeff"):
-        return data  # already the bytes polars wants: skip the re-encode
     return text.lstrip("\ufeff").encode("utf-8")
 
 

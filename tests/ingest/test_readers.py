@@ -37,6 +37,24 @@ def test_invalid_gb18030_bytes_reject_the_file(tmp_path: Path) -> None:
         read_delivery(get_feed("tax/tax_credit"), path)
 
 
+@pytest.mark.parametrize(("feed_id", "name", "text"), [
+    ("quality/accidents", "accidents_20261120.csv",
+     "record_id,uscc,occurred_on,description\nACC1,911101087986432663,2026-06-03,锅炉爆炸\n"),
+    ("customs/customs_credit", "customs_credit_20261120.csv", "\ufeffcustoms_code,uscc,credit_level,rated_on\n"
+     "1101234567,911101087986432663,高级认证企业,2026-01-05\n"),
+    ("bank/credit_report", "credit_report_20261031.jsonl",
+     '{"uscc":"911101087986432663","reportDate":"2026-10-31","loans":[{"contractId":"L1",'
+     '"classification":"正常","balance":1.0,"overdueDays":0}]}\n'),
+])
+def test_gb18030_bytes_in_a_utf8_feed_reject_the_file_naming_the_byte(tmp_path: Path, feed_id: str, name: str,
+                                                                       text: str) -> None:
+    """polars validates UTF-8 itself; its failure is worded with the first bad byte, as for other encodings."""
+    feed = get_feed(feed_id)
+    path = write(tmp_path / name, text.encode("gb18030"))
+    with pytest.raises(Unreadable, match=rf"not valid {feed.encoding}: byte \d+ \([0-9a-f]{{2}}\)"):
+        read_delivery(feed, path)
+
+
 def test_utf8_file_declared_gb18030_fails_on_its_header(tmp_path: Path) -> None:
     text = TAX_HEADER + "911101087986432663,企业,2025,A,2026-04-18\n"
     path = write(tmp_path / "tax_credit_20260420.csv", text.encode("utf-8"))
