@@ -19,7 +19,8 @@ DEMO_INBOX = DEMO_HOME / "inbox"
 
 
 # `qcredit run` lands feeds in parallel processes once a run has this much to land (below it, starting the
-# processes costs more than it saves). Each process peaks at about 2 GiB on the 1M-enterprise initial load.
+# processes costs more than it saves). A landing process peaked at 1.5-2.2 GiB per feed on the 1M-enterprise
+# initial load, and keeps about its largest feed's peak: budget that much per worker.
 PARALLEL_INGEST_MIN_BYTES = 64 * 2**20
 # Relative landing cost of a delivered byte by format (measured on the 1M-enterprise drop): a workbook's bytes
 # are compressed XML, and parsing them costs 3.5 times a CSV byte. Used only to start the costliest feeds first.
