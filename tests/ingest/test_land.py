@@ -402,6 +402,21 @@ def landed_state(home: Path, feed_id: str) -> tuple[dict, dict, dict]:
     return manifest, read, quarantined
 
 
+def assert_same_landing(home_a: Path, home_b: Path, feed_id: str) -> None:
+    """The feed's manifests, lake Parquet and quarantine files are the same in both homes."""
+    one, two = landed_state(home_a, feed_id), landed_state(home_b, feed_id)
+    assert one[0] == two[0], feed_id
+    for frames_one, frames_two in zip(one[1:], two[1:], strict=True):
+        assert list(frames_one) == list(frames_two), feed_id
+        for path, frame in frames_one.items():
+            assert_frame_equal(frame, frames_two[path])
+
+
+def without_paths(files: list[dict]) -> list[dict]:
+    """Manifest entries less `quarantine_file`, a path that differs with the home folder."""
+    return [{k: v for k, v in e.items() if k != "quarantine_file"} for e in files]
+
+
 @pytest.mark.parametrize("batch_rows", [land.BATCH_ROWS, 4])
 @pytest.mark.parametrize("feed_id", list(BATCH_FILES))
 def test_a_batch_lands_each_file_as_landing_them_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -421,16 +436,8 @@ def test_a_batch_lands_each_file_as_landing_them_one_by_one(tmp_path: Path, monk
         result = land.land_feed(feed_id, single_inbox.parent, tmp_path / "home_single", AS_OF)
         one_by_one.append(result["files"][-1])
     assert [e["status"] for e in together["files"]] == BATCH_STATUSES[feed_id]
-    strip = ("quarantine_file",)  # the path differs with the home folder
-    assert [{k: v for k, v in e.items() if k not in strip} for e in together["files"]] == [
-        {k: v for k, v in e.items() if k not in strip} for e in one_by_one]
-    batch_state, single_state = landed_state(tmp_path / "home_batch", feed_id), landed_state(
-        tmp_path / "home_single", feed_id)
-    assert batch_state[0] == single_state[0]
-    for batch_files, single_files in zip(batch_state[1:], single_state[1:], strict=True):
-        assert list(batch_files) == list(single_files)
-        for path, frame in batch_files.items():
-            assert_frame_equal(frame, single_files[path])
+    assert without_paths(together["files"]) == without_paths(one_by_one)
+    assert_same_landing(tmp_path / "home_batch", tmp_path / "home_single", feed_id)
     assert_accounted([together])
 
 
@@ -464,17 +471,11 @@ def test_feeds_landed_in_parallel_processes_land_as_in_one(tmp_path: Path, monke
     assert [r["feed_id"] for r in parallel] == [r["feed_id"] for r in serial]
     drop_paths = ("seconds", "inbox")
     for a, b in zip(serial, parallel, strict=True):
-        strip = [{k: v for k, v in e.items() if k != "quarantine_file"} for e in a["files"]]
-        assert strip == [{k: v for k, v in e.items() if k != "quarantine_file"} for e in b["files"]]
+        assert without_paths(a["files"]) == without_paths(b["files"])
         assert {k: v for k, v in a.items() if k not in (*drop_paths, "files")} == {
             k: v for k, v in b.items() if k not in (*drop_paths, "files")}
     for feed_id in registry.feed_ids():
-        one, two = landed_state(tmp_path / "serial", feed_id), landed_state(tmp_path / "parallel", feed_id)
-        assert one[0] == two[0], feed_id
-        for frames_one, frames_two in zip(one[1:], two[1:], strict=True):
-            assert list(frames_one) == list(frames_two)
-            for path, frame in frames_one.items():
-                assert_frame_equal(frame, frames_two[path])
+        assert_same_landing(tmp_path / "serial", tmp_path / "parallel", feed_id)
     assert sum(e["rows_unresolved"] for e in entries(parallel).values()) == 0
 
 
@@ -492,15 +493,8 @@ def test_a_file_validated_in_slices_lands_as_validated_whole(tmp_path: Path, mon
     whole = land.land_feed(feed_id, inbox.parent, tmp_path / "whole", AS_OF)
     monkeypatch.setattr(land, "BATCH_ROWS", 1)
     sliced = land.land_feed(feed_id, inbox.parent, tmp_path / "sliced", AS_OF)
-    strip = ("quarantine_file",)
-    assert [{k: v for k, v in e.items() if k not in strip} for e in sliced["files"]] == [
-        {k: v for k, v in e.items() if k not in strip} for e in whole["files"]]
-    one, two = landed_state(tmp_path / "whole", feed_id), landed_state(tmp_path / "sliced", feed_id)
-    assert one[0] == two[0]
-    for frames_one, frames_two in zip(one[1:], two[1:], strict=True):
-        assert list(frames_one) == list(frames_two)
-        for path, frame in frames_one.items():
-            assert_frame_equal(frame, frames_two[path])
+    assert without_paths(sliced["files"]) == without_paths(whole["files"])
+    assert_same_landing(tmp_path / "whole", tmp_path / "sliced", feed_id)
 
 
 def test_the_sample_drop_validated_in_slices_lands_as_validated_whole(tmp_path: Path,
@@ -510,9 +504,4 @@ def test_the_sample_drop_validated_in_slices_lands_as_validated_whole(tmp_path: 
     monkeypatch.setattr(land, "BATCH_ROWS", 1)
     pipeline.ingest(SAMPLE_INBOX, tmp_path / "sliced", AS_OF, workers=1)
     for feed_id in registry.feed_ids():
-        one, two = landed_state(tmp_path / "whole", feed_id), landed_state(tmp_path / "sliced", feed_id)
-        assert one[0] == two[0], feed_id
-        for frames_one, frames_two in zip(one[1:], two[1:], strict=True):
-            assert list(frames_one) == list(frames_two)
-            for path, frame in frames_one.items():
-                assert_frame_equal(frame, frames_two[path])
+        assert_same_landing(tmp_path / "whole", tmp_path / "sliced", feed_id)
