@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--years", type=int, default=3, help="years of history before --as-of")
+    p.add_argument("--since", help="write only the files dated on or after this day (a nightly increment)")
 
     p = sub.add_parser("demo", help="generate the demo drop and grade it through Airflow (the main job)")
     p.add_argument("--enterprises", type=int, default=2000)
@@ -73,7 +74,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "generate":
         from ingest.generate import generate
 
-        stats = generate(args.enterprises, args.as_of, args.seed, args.out, years=args.years)
+        stats = generate(args.enterprises, args.as_of, args.seed, args.out, years=args.years, since=args.since)
         print(json.dumps(stats, ensure_ascii=False))
         return 0
     if args.command == "demo":

@@ -51,7 +51,7 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
 }
 MAX_WARNINGS = 1000  # listed in the manifest; `warning_count` has them all
 # Rows (list items included) validated in one batch; a bigger file is a batch of its own, validated in slices
-# of this many rows. A landing process's peak memory grows with it (1.5-2.2 GiB per feed at 500k on the 1M
+# of this many rows. A landing process's peak memory grows with it (0.9-1.8 GiB per feed at 500k on the 1M
 # drop; licences at 1M rows per batch took 2.7 GiB where 500k took 1.4).
 BATCH_ROWS = 500_000
 

@@ -35,12 +35,16 @@ def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date 
 
 
 def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str) -> dict:
-    """`land.land_feed` in a pool process; a failure comes back as a RuntimeError naming the feed (some
-    library errors, such as a Rust panic, cannot be sent between processes as they are)."""
+    """`land.land_feed` in a pool process of its own, with that process's peak memory (`peak_rss_mib`); a
+    failure comes back as a RuntimeError naming the feed (some library errors, such as a Rust panic, cannot be
+    sent between processes as they are)."""
+    import resource
+
     from ingest import land
 
     try:
-        return land.land_feed(feed_id, inbox, home, day)
+        result = land.land_feed(feed_id, inbox, home, day)
+        return {**result, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
@@ -48,13 +52,22 @@ def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str) -> dic
 
 
 def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str) -> dict[str, dict]:
-    """Land feeds in a process pool, each submitted once the feeds it resolves through have landed."""
+    """Land feeds in a process pool, each submitted once the feeds it resolves through have landed.
+
+    Each feed lands in a fresh process: freed memory lingers in a process's allocators, so a process that
+    landed one large feed would take the next one's peak on top of it. Fresh processes are forked from a server
+    that has already imported GX and pandas (seconds of imports), so one starts in a fraction of a second.
+    polars is imported after the fork: its threads do not survive one."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from multiprocessing import get_context
 
+    from ingest.validate import keep_gx_offline
+
+    keep_gx_offline()  # the server imports GX
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["great_expectations", "pandas"])
     waiting, running, results = list(feed_ids), {}, {}
-    # spawn, not fork: polars' thread pool does not survive a fork
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool:
         try:
             while waiting or running:
                 for feed_id in [f for f in waiting if registry.resolved_through(f) <= results.keys()]:

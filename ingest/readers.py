@@ -21,6 +21,7 @@ from ingest.registry import Feed, Table
 SOURCE_LINE = "_source_line"
 # fastexcel renders a date-formatted cell as text in this shape; typed dates also accept it for workbooks.
 EXCEL_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+JSONL_DECODE_LINES = 50_000  # JSON Lines records decoded at a time
 
 
 class Unreadable(ValueError):
@@ -105,7 +106,8 @@ def _read_jsonl(feed: Feed, data: bytes) -> list[RawTable]:
     # Split and parse inside polars (str.json_decode is several times faster than read_ndjson here), keeping
     # each record's line number; blank lines are not records.
     try:
-        text = pl.Series([utf8], dtype=pl.Binary).cast(pl.String)
+        # A second (empty) value: polars keeps a one-value column as a scalar and copies it whole on each use.
+        text = pl.Series([utf8, b""], dtype=pl.Binary).cast(pl.String)
     except pl.exceptions.PolarsError as exc:
         _explain_utf8(exc, data, feed.encoding)
         raise Unreadable(f"not valid {feed.encoding}: {_first_line(exc)}") from None
@@ -114,10 +116,15 @@ def _read_jsonl(feed: Feed, data: bytes) -> list[RawTable]:
         .with_row_index(SOURCE_LINE, offset=1)
         .filter(pl.col("_text").str.strip_chars() != "")
     )
+    del text
     if lines.is_empty():  # typed like a decoded file (list columns too), so validation treats it alike
         return [RawTable(table, pl.DataFrame(schema={**_jsonl_schema(table), SOURCE_LINE: pl.Int64}))]
-    try:
-        records = lines.get_column("_text").str.json_decode(pl.Struct(_jsonl_schema(table)))
+    schema = pl.Struct(_jsonl_schema(table))
+    try:  # in slices: decoding a whole file at once holds several copies of it (and is slower)
+        records = pl.concat([
+            lines.get_column("_text").slice(start, JSONL_DECODE_LINES).str.json_decode(schema)
+            for start in range(0, lines.height, JSONL_DECODE_LINES)
+        ], rechunk=False)
     except pl.exceptions.PolarsError as exc:
         raise Unreadable(_first_bad_json_line(utf8) or f"not readable JSON Lines: {_first_line(exc)}") from None
     if records.null_count():

@@ -65,6 +65,9 @@ def test_prefix_stable_next_day_only_adds_that_days_files(tmp_path: Path) -> Non
     added = sorted(set(after) - set(before))
     assert added and all("_20261120" in name for name in added)
     assert any(name.startswith("quality/inspections_") for name in added)
+    increment = tmp_path / "increment"
+    generate(800, NEXT, 3, increment, years=0, since=NEXT)
+    assert _files(increment) == {name: after[name] for name in added}
 
 
 def test_history_start_is_a_quarter_start_years_back() -> None:

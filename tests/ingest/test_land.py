@@ -462,21 +462,22 @@ def test_batch_dates_are_checked_against_their_own_delivery(tmp_path: Path) -> N
 
 
 def test_feeds_landed_in_parallel_processes_land_as_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two landing processes (spawned, each landing whole feeds, a feed after the references it resolves
-    through) give the same manifests, lake and quarantine as one process; the sample's legacy tax numbers
+    """Two landing processes (a fresh one per feed, forked from a server, a feed after the references it
+    resolves through) give the same manifests, lake and quarantine as one process; the sample's legacy tax numbers
     and blank customs USCCs resolve only if their reference feeds landed first."""
     monkeypatch.setattr(pipeline.settings, "PARALLEL_INGEST_MIN_BYTES", 0)
     serial = pipeline.ingest(SAMPLE_INBOX, tmp_path / "serial", AS_OF, workers=1)
     parallel = pipeline.ingest(SAMPLE_INBOX, tmp_path / "parallel", AS_OF, workers=2)
     assert [r["feed_id"] for r in parallel] == [r["feed_id"] for r in serial]
-    drop_paths = ("seconds", "inbox")
+    run_specific = ("seconds", "inbox", "peak_rss_mib")  # how long, where, how much memory (parallel only)
     for a, b in zip(serial, parallel, strict=True):
         assert without_paths(a["files"]) == without_paths(b["files"])
-        assert {k: v for k, v in a.items() if k not in (*drop_paths, "files")} == {
-            k: v for k, v in b.items() if k not in (*drop_paths, "files")}
+        assert {k: v for k, v in a.items() if k not in (*run_specific, "files")} == {
+            k: v for k, v in b.items() if k not in (*run_specific, "files")}
     for feed_id in registry.feed_ids():
         assert_same_landing(tmp_path / "serial", tmp_path / "parallel", feed_id)
     assert sum(e["rows_unresolved"] for e in entries(parallel).values()) == 0
+    assert all(r["peak_rss_mib"] > 0 for r in parallel)  # each feed's own process reports its peak
 
 
 @pytest.mark.parametrize("feed_id", list(BATCH_FILES))

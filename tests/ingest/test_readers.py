@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ingest import readers
 from ingest.readers import Unreadable, read_delivery
 from ingest.registry import get_feed
 from ingest.validate import Rejected, cast_table, check_structure
@@ -84,6 +85,21 @@ def test_jsonl_line_numbers_skip_blank_lines_and_nested_values_are_text(tmp_path
     loans = main["loans"].to_list()
     assert loans[0] == [] and loans[1][0]["overdue_days"] == 130 and loans[1][0]["balance"] == 12.5
     assert lists["loans"]["loans.classification"].to_list() == ["substandard"]
+
+
+def test_jsonl_decoded_in_slices_reads_as_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    record = b'{"uscc": "911101087986432663", "reportDate": "2026-10-31", "loans": [{"contractId": "L-%d"}]}\n'
+    data = b"".join(record % i + (b"\n" if i == 3 else b"") for i in range(7))  # a blank line after record 3
+    path = write(tmp_path / "credit_report_20261031.jsonl", data)
+    whole = read_delivery(get_feed("bank/credit_report"), path)[0].frame
+    monkeypatch.setattr(readers, "JSONL_DECODE_LINES", 2)
+    sliced = read_delivery(get_feed("bank/credit_report"), path)[0].frame
+    assert sliced.equals(whole)
+    assert sliced["_source_line"].to_list() == [1, 2, 3, 4, 6, 7, 8]
+    assert [loans[0]["contractId"] for loans in sliced["loans"].to_list()] == [f"L-{i}" for i in range(7)]
+    path.write_bytes(data + b'{"uscc": "9137020')  # the bad line is in the last slice: still named
+    with pytest.raises(Unreadable, match="line 9 is not valid JSON"):
+        read_delivery(get_feed("bank/credit_report"), path)
 
 
 def test_truncated_json_line_rejects_the_file(tmp_path: Path) -> None:
