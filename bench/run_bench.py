@@ -60,6 +60,7 @@ def run_step(step: str, **kwargs: str) -> dict:
     began, peak_rss, peak_pss = time.perf_counter(), 0, 0
     with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
         ps = psutil.Process(child.pid)
+        tree = [ps]
         for sample in itertools.count():
             if child.poll() is not None:
                 break
@@ -266,15 +267,20 @@ def markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _pipeline_peak_pss_gib(r: dict) -> float:
+    """The grading pipeline's peak PSS (initial or nightly run; the generator is not what is measured)."""
+    return round(max(r["initial"]["peak_pss_mib"], r["nightly"]["peak_pss_mib"]) / 1024, 2)
+
+
 def check_completes(r: dict) -> dict:
     """The national case's target: it completes within the machine (its memory)."""
-    peak, ram = round(r["peak_pss_mib"] / 1024, 2), r["machine"]["ram_gib"]
+    peak, ram = _pipeline_peak_pss_gib(r), r["machine"]["ram_gib"]
     return {"completed": "yes", "peak_pss_gib": f"{peak} (machine {ram} GiB: {'ok' if peak < ram else 'MISSED'})"}
 
 
 def check_targets(r: dict) -> dict:
     got = {"nightly_seconds": r["nightly"]["seconds"], "initial_seconds": r["initial"]["seconds"],
-           "peak_pss_gib": round(max(r["initial"]["peak_pss_mib"], r["nightly"]["peak_pss_mib"]) / 1024, 2)}
+           "peak_pss_gib": _pipeline_peak_pss_gib(r)}
     return {k: f"{got[k]} (target <= {v}: {'ok' if got[k] <= v else 'MISSED'})" for k, v in TARGETS_1M.items()}
 
 
