@@ -34,12 +34,17 @@ def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date 
     return [results[f] for f in feed_ids]
 
 
-def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str) -> dict:
+def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, allocator_conf: str = "") -> dict:
     """`land.land_feed` in a pool process of its own, with that process's peak memory (`peak_rss_mib`); a
     failure comes back as a RuntimeError naming the feed (some library errors, such as a Rust panic, cannot be
-    sent between processes as they are)."""
+    sent between processes as they are). `allocator_conf` configures polars' allocator, which reads it from
+    the environment when polars is first imported: here, just below (the server this process was forked from
+    has not imported polars). polars itself sets the variable then, so it cannot be passed down in it."""
+    import os
     import resource
 
+    if allocator_conf:
+        os.environ["_RJEM_MALLOC_CONF"] = allocator_conf
     from ingest import land
 
     try:
@@ -66,12 +71,12 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
     keep_gx_offline()  # the server imports GX
     context = get_context("forkserver")
     context.set_forkserver_preload(["great_expectations", "pandas"])
-    waiting, running, results = list(feed_ids), {}, {}
+    waiting, running, results, allocator = list(feed_ids), {}, {}, settings.landing_allocator_conf()
     with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool:
         try:
             while waiting or running:
                 for feed_id in [f for f in waiting if registry.resolved_through(f) <= results.keys()]:
-                    running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day)] = feed_id
+                    running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day, allocator)] = feed_id
                     waiting.remove(feed_id)
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:

@@ -27,6 +27,18 @@ PARALLEL_INGEST_MIN_BYTES = 64 * 2**20
 LANDING_COST_PER_BYTE = {"csv": 1.0, "jsonl": 1.0, "xlsx": 3.5}
 
 
+# polars' allocator (jemalloc) in the processes that land feeds in parallel. polars hands freed memory back to
+# the kernel after 0.5-1 s, so every batch faulted its buffers in afresh: a quarter of the landing CPU was the
+# kernel's. Keeping freed pages 5 s landed the 1M-enterprise drop 13% faster (318 -> 278 s) for 0.6 GiB more at
+# the peak (2.8 -> 3.4 GiB PSS); never handing them back saved no more time and took 4.3 GiB.
+LANDING_ALLOCATOR_CONF = "dirty_decay_ms:5000,muzzy_decay_ms:5000"
+
+
+def landing_allocator_conf() -> str:
+    """QCREDIT_LANDING_ALLOCATOR_CONF (jemalloc's option syntax; empty keeps polars' own), else the default."""
+    return os.environ.get("QCREDIT_LANDING_ALLOCATOR_CONF", LANDING_ALLOCATOR_CONF)
+
+
 def ingest_workers() -> int:
     """Processes landing feeds at once: QCREDIT_INGEST_WORKERS, else the machine's cores, at most 2."""
     return int(os.environ.get("QCREDIT_INGEST_WORKERS") or min(os.cpu_count() or 1, 2))

@@ -111,9 +111,8 @@ def _map_distinct(s: pl.Series, fn: Any) -> pl.Series:
     return s.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
-def _cast(raw: pl.Series, col: Column, feed: Feed, date_formats: tuple[str, ...]) -> pl.Series:
-    """Text -> the declared type; null where the text is not readable as that type."""
-    text = _text(raw)
+def _cast(text: pl.Series, col: Column, feed: Feed, date_formats: tuple[str, ...]) -> pl.Series:
+    """Trimmed text (`_text`) -> the declared type; null where the text is not readable as that type."""
     if col.type == "int":
         return text.cast(pl.Int64, strict=False)
     if col.type == "float":
@@ -122,7 +121,7 @@ def _cast(raw: pl.Series, col: Column, feed: Feed, date_formats: tuple[str, ...]
         return text.str.to_uppercase().replace_strict(_BOOL_TEXT, default=None, return_dtype=pl.Boolean)
     if col.type == "date":  # the first format reads almost every value: the others see only what it did not
         first, *others = (col.formats or feed.date_formats) + date_formats
-        out = text.str.to_date(first, strict=False).alias(raw.name)
+        out = text.str.to_date(first, strict=False).alias(text.name)
         for fmt in others:
             todo = (out.is_null() & text.is_not_null()).arg_true()
             if todo.is_empty():
@@ -152,10 +151,11 @@ def _typed(frame: pl.DataFrame, col: Column, name: str, feed: Feed, date_formats
            identifier: bool = False) -> list[pl.Series]:
     """The typed column, plus its fact column `_unreadable__<name>` for castable types."""
     raw = _source(frame, col)
-    typed = identifiers.normalize_series(raw) if identifier else _cast(raw, col, feed, date_formats)
+    castable = col.type in ("int", "float", "bool", "date")
+    text = _text(raw) if castable or not identifier else None  # an identifier is trimmed by its normalization
+    typed = identifiers.normalize_series(raw) if identifier else _cast(text, col, feed, date_formats)
     out = [typed.alias(name)]
-    if col.type in ("int", "float", "bool", "date"):
-        text = _text(raw)
+    if castable:
         out.append(text.set(text.is_null() | typed.is_not_null(), None).alias(f"_unreadable__{name}"))
     return out
 

@@ -50,6 +50,19 @@ def test_normalize_full_width_space_and_case() -> None:
     assert ids.normalize(" ９１３３０１０６405802108x ") == "91330106405802108X"
 
 
+def test_normalize_series_matches_scalar_normalize() -> None:
+    """The column form settles already-normal values with one pattern; every other value must still come
+    out as `normalize` makes it (empty after trimming -> null)."""
+    values = ["91330106405802108X", "91330106405802108x", " 91330106405802108X", "91330106405802108X\t",
+              "９１３３０１０６405802108x", "\u3000913301064058021", "510104-92125456", "", "   ", "\u3000", "a",
+              "ß", "Ａ-1", None]
+    out = ids.normalize_series(pl.Series("v", values))
+    assert out.name == "v"
+    expected = [None if v is None or not ids.normalize(v) else ids.normalize(v) for v in values]
+    assert out.to_list() == expected
+    assert ids.normalize_series(pl.Series("v", ["ABC", None])).to_list() == ["ABC", None]
+
+
 def test_vectorized_checks_match_scalar() -> None:
     values = [*SAMPLE_USCCS, "913301065032807880", "91350100M0001TGQXM", "510104921254566", "510104921254567",
               "3122930011", "ABC", None]

@@ -4,7 +4,11 @@ guard, as-of, same-day re-deliveries, warnings, unresolved rows and a feed added
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -506,3 +510,19 @@ def test_the_sample_drop_validated_in_slices_lands_as_validated_whole(tmp_path: 
     pipeline.ingest(SAMPLE_INBOX, tmp_path / "sliced", AS_OF, workers=1)
     for feed_id in registry.feed_ids():
         assert_same_landing(tmp_path / "whole", tmp_path / "sliced", feed_id)
+
+
+def test_a_landing_process_configures_polars_allocator_before_importing_polars(tmp_path: Path) -> None:
+    """The allocator setting reaches polars in each landing process: jemalloc rejects an unknown option, and
+    with `abort_conf` it stops the process, which it can do only if it read the setting. Run in a process of its
+    own (no core dump, a landing server of its own) whose error output the test reads."""
+    code = (
+        "from ingest import pipeline, settings\n"
+        "settings.PARALLEL_INGEST_MIN_BYTES = 0\n"
+        f"pipeline.ingest({str(SAMPLE_INBOX)!r}, {str(tmp_path / 'home')!r}, {AS_OF!r}, workers=2)\n"
+    )
+    env = {**os.environ, "QCREDIT_LANDING_ALLOCATOR_CONF": "abort_conf:true,no_such_option:1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))
+    assert done.returncode != 0
+    assert "Invalid conf pair: no_such_option:1" in done.stderr
