@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -39,12 +40,22 @@ TARGETS_1M = {"nightly_seconds": 120, "initial_seconds": 300, "peak_pss_gib": 4.
 # --- running a step in a child process, sampling its memory ---------------------------------------------------
 
 
-def _tree_rss(tree: list[psutil.Process]) -> int:
-    rss = 0
+def _tree_sum(tree: list[psutil.Process], measure: Callable[[psutil.Process], int]) -> int:
+    """`measure` summed over the processes of `tree` still alive."""
+    total = 0
     for p in tree:
         with contextlib.suppress(psutil.Error):
-            rss += p.memory_info().rss
-    return rss
+            total += measure(p)
+    return total
+
+
+def _rss(p: psutil.Process) -> int:
+    return p.memory_info().rss
+
+
+def _pss(p: psutil.Process) -> int:
+    """It costs the kernel a walk of every page table: read it sparingly."""
+    return p.memory_full_info().pss
 
 
 def _tree_cpu(tree: list[psutil.Process], seen: dict[int, float]) -> None:
@@ -53,15 +64,6 @@ def _tree_cpu(tree: list[psutil.Process], seen: dict[int, float]) -> None:
         with contextlib.suppress(psutil.Error):
             times = p.cpu_times()
             seen[p.pid] = times.user + times.system
-
-
-def _tree_pss(tree: list[psutil.Process]) -> int:
-    """PSS summed over `tree`. It costs the kernel a walk of every page table: read it sparingly."""
-    pss = 0
-    for p in tree:
-        with contextlib.suppress(psutil.Error):
-            pss += p.memory_full_info().pss
-    return pss
 
 
 def run_step(step: str, **kwargs: str) -> dict:
@@ -81,10 +83,10 @@ def run_step(step: str, **kwargs: str) -> dict:
             if sample % 5 == 0:
                 with contextlib.suppress(psutil.Error):
                     tree = [ps, *ps.children(recursive=True)]
-            rss = _tree_rss(tree)
+            rss = _tree_sum(tree, _rss)
             _tree_cpu(tree, cpu)
             if sample % 5 == 0 or rss - shared > peak_pss:
-                pss = _tree_pss(tree)
+                pss = _tree_sum(tree, _pss)
                 shared, peak_pss = max(rss - pss, 0), max(peak_pss, pss)
             peak_rss = max(peak_rss, rss)
             time.sleep(0.2)

@@ -30,7 +30,7 @@ LANDING_COST_PER_BYTE = {"csv": 1.0, "jsonl": 1.0, "xlsx": 3.5}
 # polars' allocator (jemalloc) in the processes that land feeds in parallel. polars hands freed memory back to
 # the kernel after 0.5-1 s, so every batch faulted its buffers in afresh: a quarter of the landing CPU was the
 # kernel's. Keeping freed pages 5 s landed the 1M-enterprise drop 13% faster (318 -> 278 s) for 0.6 GiB more at
-# the peak (2.8 -> 3.4 GiB PSS); never handing them back saved no more time and took 4.3 GiB.
+# the peak (2.7 -> 3.3 GiB PSS); never handing them back saved no more time and took 4.2 GiB.
 LANDING_ALLOCATOR_CONF = "dirty_decay_ms:5000,muzzy_decay_ms:5000"
 
 
