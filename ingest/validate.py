@@ -45,6 +45,7 @@ CHUNK_ROWS = 1_000_000  # rows per GX batch: bounds pandas memory; GX costs ~0.3
 IDENTITY_COLUMNS = ("uscc", "identifier", "identifier_kind", "unresolved_reason")
 _BOOL_TEXT = {"1": True, "0": False, "TRUE": True, "FALSE": False}
 _POLARS_TYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date, "bool": pl.Boolean}
+CASTABLE_TYPES = ("int", "float", "bool", "date")  # text that may not read as the type: `_unreadable__` facts
 
 
 class Rejected(ValueError):
@@ -151,7 +152,7 @@ def _typed(frame: pl.DataFrame, col: Column, name: str, feed: Feed, date_formats
            identifier: bool = False) -> list[pl.Series]:
     """The typed column, plus its fact column `_unreadable__<name>` for castable types."""
     raw = _source(frame, col)
-    castable = col.type in ("int", "float", "bool", "date")
+    castable = col.type in CASTABLE_TYPES
     text = _text(raw) if castable or not identifier else None  # an identifier is trimmed by its normalization
     typed = identifiers.normalize_series(raw) if identifier else _cast(text, col, feed, date_formats)
     out = [typed.alias(name)]
@@ -283,7 +284,7 @@ def _rule(kind: str, column: str, reason: str, frame: str = "", **kwargs: Any) -
 
 def _column_rules(col: Column, feed: Feed, name: str, label: str, frame: str) -> list[Rule]:
     rules = []
-    if col.type in ("int", "float", "bool", "date"):
+    if col.type in CASTABLE_TYPES:
         rules.append(_rule("expect_column_values_to_be_null", f"_unreadable__{name}", _unreadable_reason(
             col, feed, label), frame))
     if col.required:
