@@ -57,7 +57,7 @@ def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, alloca
 
 
 def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str) -> dict[str, dict]:
-    """Land feeds in a process pool, each submitted once the feeds it resolves through have landed.
+    """Land feeds in a process pool, costliest first, each once the feeds it resolves through have landed.
 
     Each feed lands in a fresh process: freed memory lingers in a process's allocators, so a process that
     landed one large feed would take the next one's peak on top of it. Fresh processes are forked from a server
@@ -75,9 +75,15 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
     with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool:
         try:
             while waiting or running:
-                for feed_id in [f for f in waiting if registry.resolved_through(f) <= results.keys()]:
+                # A feed is submitted only when a process is free, so the costliest feed ready at that moment
+                # goes next: one that became ready late (tax after the register) does not queue behind cheaper
+                # ones submitted earlier and end the run alone.
+                ready = [f for f in waiting if registry.resolved_through(f) <= results.keys()]
+                for feed_id in ready[:workers - len(running)]:
                     running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day, allocator)] = feed_id
                     waiting.remove(feed_id)
+                if not running:  # the registry refuses reference cycles; this is the guard if one slips by
+                    raise RuntimeError(f"no feed can land: {', '.join(waiting)} wait for feeds that never land")
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     results[running.pop(future)] = future.result()
