@@ -22,7 +22,8 @@
         and delivered.delivery_seq = latest_delivery.delivery_seq
 {%- endmacro %}
 
-{% macro events_as_of(relation, key_columns) -%}
+{% macro events_as_of(relation, key_columns, corrections_are_rare=false) -%}
+    {%- if not corrections_are_rare %}
     select *
     from (
         select
@@ -35,4 +36,65 @@
         where delivery_date <= {{ as_of_date() }}
     ) as versions
     where version_rank = 1
+    {%- else -%}
+    {#- Ranking every row is this macro's cost. Where most keys land in a single delivery (large event tables
+        whose corrections are rare), keys seen once pass straight through and only the corrected keys go
+        through the window; where most keys are corrected (complaints), counting first only adds work.
+        Keys are counted by their hash, narrower than the key: a collision only sends a few more keys through
+        the window, where they are still ranked correctly. -#}
+    {%- set key_hash = 'hash(' ~ key_columns | join(', ') ~ ')' -%}
+    with
+
+    versions as materialized (
+
+        select
+            *,
+            {{ key_hash }} as key_hash
+        from {{ relation }}
+        where delivery_date <= {{ as_of_date() }}
+
+    ),
+
+    corrected_keys as (
+
+        select key_hash
+        from versions
+        group by key_hash
+        having count(*) > 1
+
+    ),
+
+    single_versions as (
+
+        select
+            versions.* exclude (key_hash),
+            1::bigint as version_rank
+        from versions
+        anti join corrected_keys
+            on versions.key_hash = corrected_keys.key_hash
+
+    ),
+
+    latest_corrected_versions as (
+
+        select * exclude (key_hash)
+        from (
+            select
+                versions.*,
+                row_number() over (
+                    partition by {{ key_columns | join(', ') }}
+                    order by delivery_date desc, delivery_seq desc, source_line desc
+                ) as version_rank
+            from versions
+            semi join corrected_keys
+                on versions.key_hash = corrected_keys.key_hash
+        ) as corrected_versions
+        where version_rank = 1
+
+    )
+
+    select * from single_versions
+    union all
+    select * from latest_corrected_versions
+    {%- endif %}
 {%- endmacro %}

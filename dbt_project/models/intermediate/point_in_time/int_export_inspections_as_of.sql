@@ -4,7 +4,7 @@ with
 
 export_inspections_at_as_of as (
 
-    {{ events_as_of(ref('stg_quality__export_inspections'), ['record_id']) }}
+    {{ events_as_of(ref('stg_quality__export_inspections'), ['record_id'], corrections_are_rare=true) }}
 
 ),
 

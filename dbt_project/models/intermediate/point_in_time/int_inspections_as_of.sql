@@ -6,7 +6,7 @@ with
 
 inspections_at_as_of as (
 
-    {{ events_as_of(ref('stg_quality__inspections'), ['record_id']) }}
+    {{ events_as_of(ref('stg_quality__inspections'), ['record_id'], corrections_are_rare=true) }}
 
 ),
 

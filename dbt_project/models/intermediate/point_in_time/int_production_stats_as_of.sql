@@ -3,7 +3,7 @@ with
 
 production_stats_at_as_of as (
 
-    {{ events_as_of(ref('stg_quality__production_stats'), ['identifier', 'year']) }}
+    {{ events_as_of(ref('stg_quality__production_stats'), ['identifier', 'year'], corrections_are_rare=true) }}
 
 ),
 
