@@ -32,15 +32,23 @@
         {{ rows_cte }}.landed_uscc as uscc
     from {{ rows_cte }}
     {%- else -%}
+    {#- Only the few rows landed unresolved go through the join: joined whole, the rows (wider and often more
+        than the crosswalk) became the join's build side. Reading rows_cte twice makes DuckDB materialize it once. -#}
     select
         {{ rows_cte }}.*,
-        coalesce({{ rows_cte }}.landed_uscc, enterprise_identifiers.uscc) as uscc
+        {{ rows_cte }}.landed_uscc as uscc
+    from {{ rows_cte }}
+    where {{ rows_cte }}.landed_uscc is not null
+    union all
+    select
+        {{ rows_cte }}.*,
+        enterprise_identifiers.uscc
     from {{ rows_cte }}
     left join {{ ref('int_enterprise_identifiers') }} as enterprise_identifiers
-        on {{ rows_cte }}.landed_uscc is null
-        and enterprise_identifiers.identifier_kind = {{ rows_cte }}.identifier_kind
+        on enterprise_identifiers.identifier_kind = {{ rows_cte }}.identifier_kind
         and enterprise_identifiers.match_key
             = {{ identifier_match_key(rows_cte ~ '.identifier', rows_cte ~ '.identifier_kind') }}
+    where {{ rows_cte }}.landed_uscc is null
     {%- endif -%}
 {%- endmacro %}
 
