@@ -3,7 +3,9 @@
 
     snapshot_as_of: the whole latest delivery (delivery_date, then delivery_seq) dated on or before T, found
                     from the lake's files (an empty delivery is an empty state).
-    events_as_of:   per key, the row from the latest such delivery (the last line of it on a tie).
+    events_as_of:   per key, the row from the latest such delivery (the last line of it on a tie);
+                    `corrections_are_rare` ranks only the keys delivered more than once (same rows, faster
+                    where few keys are ever corrected).
 -#}
 
 {% macro snapshot_as_of(relation, agency, lake_table) -%}
@@ -22,16 +24,21 @@
         and delivered.delivery_seq = latest_delivery.delivery_seq
 {%- endmacro %}
 
+{#- 1 for a key's latest version: the latest delivery, the last line of it on a tie. -#}
+{% macro version_rank(key_columns) -%}
+    row_number() over (
+        partition by {{ key_columns | join(', ') }}
+        order by delivery_date desc, delivery_seq desc, source_line desc
+    )
+{%- endmacro %}
+
 {% macro events_as_of(relation, key_columns, corrections_are_rare=false) -%}
     {%- if not corrections_are_rare %}
     select *
     from (
         select
             *,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by delivery_date desc, delivery_seq desc, source_line desc
-            ) as version_rank
+            {{ version_rank(key_columns) }} as version_rank
         from {{ relation }}
         where delivery_date <= {{ as_of_date() }}
     ) as versions
@@ -81,10 +88,7 @@
         from (
             select
                 versions.*,
-                row_number() over (
-                    partition by {{ key_columns | join(', ') }}
-                    order by delivery_date desc, delivery_seq desc, source_line desc
-                ) as version_rank
+                {{ version_rank(key_columns) }} as version_rank
             from versions
             semi join corrected_keys
                 on versions.key_hash = corrected_keys.key_hash
