@@ -82,7 +82,7 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
                 for feed_id in ready[:workers - len(running)]:
                     running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day, allocator)] = feed_id
                     waiting.remove(feed_id)
-                if not running:  # the registry refuses reference cycles; this is the guard if one slips by
+                if not running:  # cannot happen while the registry refuses resolve_via cycles; never spin
                     raise RuntimeError(f"no feed can land: {', '.join(waiting)} wait for feeds that never land")
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:

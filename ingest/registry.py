@@ -283,7 +283,24 @@ def _load(dirs: tuple[Path, ...]) -> dict[str, Feed]:
             for ident in (table.identifier, table.identifier.when_blank):
                 if ident and ident.resolve_via and ident.resolve_via not in feeds:
                     raise RegistryError(f"{feed.declaration}: resolve_via {ident.resolve_via} is not declared")
+    _refuse_reference_cycles(feeds)
     return feeds
+
+
+def _refuse_reference_cycles(feeds: dict[str, Feed]) -> None:
+    """A feed lands after the feeds it resolves through, so they cannot resolve through it, even indirectly."""
+    through = {feed_id: _resolves_through(feed) for feed_id, feed in feeds.items()}
+
+    def visit(feed_id: str, path: list[str]) -> None:
+        if feed_id in path:
+            cycle = " -> ".join([*path[path.index(feed_id):], feed_id])
+            raise RegistryError(f"{feeds[feed_id].declaration}: resolve_via forms a cycle ({cycle}): "
+                                "no feed of it could land first")
+        for target in sorted(through[feed_id]):
+            visit(target, [*path, feed_id])
+
+    for feed_id in feeds:
+        visit(feed_id, [])
 
 
 def load_registry() -> dict[str, Feed]:
@@ -321,11 +338,15 @@ def reference_feed_ids() -> list[str]:
 
 def resolved_through(feed_id: str) -> set[str]:
     """The reference feeds this feed resolves identifiers through: they must land before it."""
+    return _resolves_through(get_feed(feed_id))
+
+
+def _resolves_through(feed: Feed) -> set[str]:
     return {
         ident.resolve_via
-        for table in get_feed(feed_id).tables
+        for table in feed.tables
         for ident in (table.identifier, table.identifier.when_blank)
-        if ident and ident.resolve_via and ident.resolve_via != feed_id
+        if ident and ident.resolve_via and ident.resolve_via != feed.feed_id
     }
 
 

@@ -345,6 +345,24 @@ def test_a_sixth_agency_lands_by_declaration_alone(tmp_path: Path, monkeypatch: 
     assert lake_rows(home, "energy/meters")["verdict"].to_list() == ["pass"]
 
 
+def test_feeds_resolving_through_each_other_are_refused_by_name(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each would have to land after the other: the registry refuses the pair when it loads, naming the cycle,
+    instead of a run that never starts them."""
+    feeds = tmp_path / "feeds" / "energy"
+    feeds.mkdir(parents=True)
+    for name, other in (("meters", "sites"), ("sites", "meters")):
+        declaration = SIXTH.replace("dataset: meters", f"dataset: {name}").replace(
+            "meters_{YYYYMMDD}", f"{name}_{{YYYYMMDD}}").replace(
+            "identifier: {column: owner, kinds: [uscc]}",
+            f"identifier: {{column: owner, kinds: [uscc, customs_code], resolve_via: energy/{other}}}")
+        (feeds / f"{name}.yml").write_text(declaration, encoding="utf-8")
+    monkeypatch.setenv("QCREDIT_EXTRA_FEEDS", str(tmp_path / "feeds"))
+    with pytest.raises(registry.RegistryError, match="resolve_via forms a cycle") as refused:
+        registry.feed_ids()
+    assert "energy/meters -> energy/sites -> energy/meters" in str(refused.value)
+
+
 # -- a batch of files lands as the files would one by one ------------------------------------------------
 
 INSPECTIONS = "record_id,uscc,kind,product,inspected_on,result,severity"
