@@ -160,7 +160,8 @@ def _read_xlsx(feed: Feed, data: bytes) -> list[RawTable]:
         if table.sheet not in workbook.sheet_names:
             raise Unreadable(f"workbook has no sheet {table.sheet!r} (sheets: {', '.join(workbook.sheet_names)})")
         try:
-            frame = workbook.load_sheet_by_name(table.sheet, dtypes="string").to_polars()
+            # eager: calamine builds the Arrow columns as it parses, with no copy of the cells kept in between
+            frame = pl.from_arrow(workbook.load_sheet(table.sheet, dtypes="string", eager=True))
         except Exception as exc:
             raise Unreadable(f"sheet {table.sheet!r} is not readable: {_first_line(exc)}") from None
         # Header is sheet row 1, so data row i (from 0) is sheet row i + 2; blank rows are not records.
