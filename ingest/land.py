@@ -27,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import identifiers, registry, settings
-from ingest.readers import SOURCE_LINE, RawTable, Unreadable, read_delivery
+from ingest.readers import RawTable, Unreadable, read_delivery
 from ingest.registry import Feed, Table
 from ingest.validate import (
     Checked,
@@ -338,16 +338,16 @@ def _shrink_reason(done: dict[str, dict], d: Delivery, checked: list[Checked]) -
 
 
 def _stamped(c: Checked, d: Delivery, sha: str) -> pl.DataFrame:
+    """The landed rows in lake column order, stamped (one select: small files are many)."""
     stamps = {
         "_agency": d.feed.agency, "_dataset": d.feed.dataset, "_table": c.table.name,
         "_delivery_date": d.delivered, "_delivery_seq": d.seq, "_delivery_id": d.delivery_id,
-        "_source_file": d.source_file,
+        "_source_file": d.source_file, "_file_sha256": sha,
     }
-    return c.landed.with_columns(
-        *(pl.lit(v, dtype=STAMPS[k]).alias(k) for k, v in stamps.items()),
-        pl.col(SOURCE_LINE).cast(pl.Int32),
-        pl.lit(sha, dtype=STAMPS["_file_sha256"]).alias("_file_sha256"),
-    ).select(list(_lake_schema(c.table)))
+    return c.landed.select(
+        pl.lit(stamps[name], dtype=dtype).alias(name) if name in stamps else pl.col(name).cast(dtype)
+        for name, dtype in _lake_schema(c.table).items()
+    )
 
 
 def _quarantine_frame(checked: list[Checked], d: Delivery) -> pl.DataFrame:

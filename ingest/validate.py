@@ -554,25 +554,28 @@ def _split(parts: list[Part], batch: pl.DataFrame, main: pl.DataFrame, bad: pl.D
     columns = main.with_columns(pl.col(RESOLVED).alias("uscc")).select(
         *(pl.col(n).cast(t) for n, t in landed_schema(table).items()), pl.col(SOURCE_LINE), pl.col(ROW)
     )
-    bad_ids = bad.get_column(ROW)
     starts = [0]
     for part in parts:
         starts.append(starts[-1] + part.raw.frame.height)
-    # Slices share the batch's memory; only a part with a bad row is copied, by the filter.
-    pieces = [columns.slice(start, end - start) for start, end in zip(starts, starts[1:], strict=False)]
-    landed = [piece.filter(~pl.col(ROW).is_in(bad_ids)) if bad.height else piece for piece in pieces]
-    warned = _warnings_by_file(main, warnings)
+    # Per file, a slice of the batch (sharing its memory): only a file with a bad row is filtered and copied.
+    # Most files have none; skipping their filters and quarantine frames matters for hundreds of small files.
     bad_raw = batch.with_row_index(ROW).join(bad, on=ROW, how="inner", maintain_order="left")  # the few bad rows
-    return [
-        Checked(
-            table=table,
-            landed=landed[i].drop(ROW),
-            quarantined=_quarantined(part.raw, bad_raw.filter(pl.col(FILE) == i)),
-            warnings=warned.get(i, []),
-            rows_read=part.raw.frame.height,
-        )
-        for i, part in enumerate(parts)
-    ]
+    bad_by_file = bad_raw.partition_by(FILE, as_dict=True) if bad_raw.height else {}
+    clean = columns.drop(ROW)
+    none_quarantined = _quarantined(parts[0].raw, bad_raw.clear())
+    warned = _warnings_by_file(main, warnings)
+    checked = []
+    for i, part in enumerate(parts):
+        start, rows = starts[i], part.raw.frame.height
+        bad_rows = bad_by_file.get((i,))
+        if bad_rows is None:
+            landed, quarantined = clean.slice(start, rows), none_quarantined
+        else:
+            landed = columns.slice(start, rows).filter(~pl.col(ROW).is_in(bad_rows.get_column(ROW))).drop(ROW)
+            quarantined = _quarantined(part.raw, bad_rows)
+        checked.append(Checked(table=table, landed=landed, quarantined=quarantined, warnings=warned.get(i, []),
+                               rows_read=rows))
+    return checked
 
 
 def _quarantined(raw: RawTable, raw_rows: pl.DataFrame) -> pl.DataFrame:
