@@ -41,7 +41,7 @@ from ingest.validate import (
 
 EMPTY_DELIVERY = "00000000_00"
 # The text stamps are one value per file: as Categorical, Parquet gets their dictionary as it is instead of
-# hashing every row's copy (a fifth of a lake write on the 1M drop). The Parquet type stays a string (DuckDB
+# hashing every row's copy (7-27% of a lake write on the 1M drop). The Parquet type stays a string (DuckDB
 # reads VARCHAR); polars reads the lake's stamps back as Categorical.
 STAMPS: dict[str, pl.DataType] = {
     "_agency": pl.Categorical, "_dataset": pl.Categorical, "_table": pl.Categorical, "_delivery_date": pl.Date,
