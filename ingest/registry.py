@@ -326,13 +326,7 @@ def all_tables() -> list[Table]:
 def reference_feed_ids() -> list[str]:
     """Feeds that other feeds resolve identifiers through (`resolve_via`): they land first."""
     feeds = load_registry()
-    targets = {
-        ident.resolve_via
-        for feed in feeds.values()
-        for table in feed.tables
-        for ident in (table.identifier, table.identifier.when_blank)
-        if ident and ident.resolve_via
-    }
+    targets = set().union(*(_resolves_through(feed) for feed in feeds.values()))
     return [f for f in feeds if f in targets]
 
 
@@ -342,6 +336,8 @@ def resolved_through(feed_id: str) -> set[str]:
 
 
 def _resolves_through(feed: Feed) -> set[str]:
+    """The other feeds a feed's identifiers resolve through (a feed resolving through its own deliveries lands
+    them file by file instead: `land._self_resolving`)."""
     return {
         ident.resolve_via
         for table in feed.tables
