@@ -1,0 +1,81 @@
+"""The benchmark's account of a busy machine: what other processes and the hypervisor took during a step."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import namedtuple
+from pathlib import Path
+
+spec = importlib.util.spec_from_file_location("run_bench", Path(__file__).parents[2] / "bench" / "run_bench.py")
+run_bench = sys.modules["run_bench"] = importlib.util.module_from_spec(spec)  # a script, not a package
+spec.loader.exec_module(run_bench)
+
+Times = namedtuple("Times", "user nice system idle iowait irq softirq steal guest guest_nice")
+
+
+def test_contention_is_the_machines_busy_time_less_the_steps_own_and_the_steal() -> None:
+    before = Times(100.0, 1.0, 20.0, 500.0, 2.0, 0.5, 0.5, 10.0, 0.0, 0.0)
+    # 60 s of two cores: 90 CPU-s busy (user 70, system 18, irq 1, softirq 1), 12 s stolen, 18 idle
+    after = Times(170.0, 1.0, 38.0, 518.0, 2.0, 1.5, 1.5, 22.0, 0.0, 0.0)
+    assert run_bench._machine_contention(before, after, own_cpu_seconds=80.0, sampler_cpu_seconds=3.0) == {
+        "steal_seconds": 12.0,
+        "sampler_cpu_seconds": 3.0,
+        "other_cpu_seconds": 7.0,
+    }
+
+
+def test_a_step_that_outran_the_machine_reading_counts_no_negative_other_cpu() -> None:
+    same = Times(100.0, 0.0, 20.0, 500.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    assert run_bench._machine_contention(same, same, 0.4, 0.1)["other_cpu_seconds"] == 0.0
+
+
+def test_the_table_shows_what_others_took_and_a_dash_for_older_results() -> None:
+    reading = {"other_cpu_seconds": 3.5, "sampler_cpu_seconds": 1.0, "steal_seconds": 0.2}
+    assert run_bench._others({"machine": reading}) == "3.5 / 1.0 / 0.2"
+    assert run_bench._others({}) == "-"  # a result recorded before the benchmark measured it
+
+
+class Tree:
+    """A process tree whose PSS is `rss - shared`, counting how often it is read."""
+
+    def __init__(self, shared: int) -> None:
+        self.shared, self.rss, self.reads = shared, 0, 0
+
+    def read_pss(self) -> int:
+        self.reads += 1
+        return self.rss - self.shared
+
+
+def observe(peak: run_bench.PssPeak, tree: Tree, rss_by_sample: list[int], start: float = 0.0) -> None:
+    for n, rss in enumerate(rss_by_sample):
+        tree.rss = rss
+        peak.observe(rss, start + n * 0.2, tree.read_pss)
+
+
+def test_a_steady_tree_is_read_only_when_due_not_at_every_sample() -> None:
+    peak, tree = run_bench.PssPeak(), Tree(shared=400)
+    observe(peak, tree, [3000] * 50)  # 10 s of samples
+    assert (peak.peak, tree.reads) == (2600, 2)  # at 0 s and 5 s
+
+
+def test_a_rise_past_the_margin_is_read_at_once_and_reported_exactly() -> None:
+    peak, tree = run_bench.PssPeak(), Tree(shared=400)
+    observe(peak, tree, [3000, 3000, 3100, 3100, 3000])
+    assert (peak.peak, tree.reads) == (2700, 2)
+
+
+def test_a_rise_within_the_margin_waits_for_the_due_reading() -> None:
+    peak, tree = run_bench.PssPeak(), Tree(shared=400)
+    observe(peak, tree, [3000, 3020, 3020])  # +20 < 1% of 2600
+    assert (peak.peak, tree.reads) == (2600, 1)
+    observe(peak, tree, [3020], start=5.0)
+    assert (peak.peak, tree.reads) == (2620, 2)
+
+
+def test_a_new_process_sharing_its_pages_triggers_a_reading_but_no_false_peak() -> None:
+    peak, tree = run_bench.PssPeak(), Tree(shared=400)
+    observe(peak, tree, [3000])
+    tree.shared = 700  # a forked landing process: +300 of RSS, all of it shared
+    observe(peak, tree, [3300, 3300], start=0.2)
+    assert (peak.peak, peak.shared, tree.reads) == (2600, 700, 2)
