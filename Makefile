@@ -31,7 +31,7 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/run_bench.py --enterprises 100000 --smoke
 
 bench-1m: $(STAMP)
-	$(BIN)/python bench/run_bench.py --enterprises 1000000
+	$(BIN)/python bench/run_bench.py --enterprises 1000000 --readme
 
 sources: $(STAMP)
 	$(BIN)/python -m ingest.dbt_sources

@@ -11,7 +11,8 @@ imports) once: PSS is the memory the step occupies, and what the 4 GiB target is
 2. initial run as of D into a fresh home: `ingest`, `grade` (dbt build), `export` (each a subprocess);
 3. nightly: generate the files dated D+1 elsewhere (`generate --since D+1`; the generator is prefix-stable, so
    they are exactly what the drop as of D+1 adds), copy them in, then `ingest`, `grade`, `export` as of D+1.
-Writes `bench/results/<N>.json` and prints a Markdown table and the machine description.
+Writes `bench/results/<N>.json` and prints a Markdown table and the machine description; with `--readme`, also
+into README.md (`--readme-from RESULT_JSON` does that alone, for a result recorded earlier).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+README = ROOT / "README.md"
 TARGETS_1M = {"nightly_seconds": 120, "initial_seconds": 300, "peak_pss_gib": 4.0}  # 2 cores / 24 GiB
 
 
@@ -314,7 +316,7 @@ def _others(step: dict) -> str:
 def markdown(r: dict) -> str:
     g, i, n = r["generate"], r["initial"], r["nightly"]
     lines = [
-        f"### Benchmark: {r['enterprises']:,} enterprises, {r['years']} years of history, as of {r['as_of']}"
+        f"#### Benchmark: {r['enterprises']:,} enterprises, {r['years']} years of history, as of {r['as_of']}"
         " (+1 nightly day)",
         "",
         "| step | seconds | CPU seconds | others / sampler / steal (CPU s) | peak PSS (MiB) | peak RSS (MiB) | notes |",
@@ -351,6 +353,23 @@ def markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
+def readme_with_table(readme: str, name: str, table: str) -> str:
+    """`readme` with its generated block for result `name` (between `<!-- bench:NAME -->` and
+    `<!-- /bench:NAME -->`) replaced by `table`."""
+    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    if readme.count(begin) != 1 or readme.count(end) != 1 or readme.index(begin) > readme.index(end):
+        raise ValueError(f"README.md needs one '{begin}' line followed by one '{end}' line to hold this result")
+    head, rest = readme.split(begin)
+    _, tail = rest.split(end)
+    return f"{head}{begin}\n{table}\n{end}{tail}"
+
+
+def write_readme(result: Path) -> None:
+    """Put the table of a recorded result (`bench/results/NAME.json`) into README.md's block for NAME."""
+    table = markdown(json.loads(result.read_text()))
+    README.write_text(readme_with_table(README.read_text(), result.stem, table))
+
+
 def _pipeline_peak_pss_gib(r: dict) -> float:
     """The grading pipeline's peak PSS (initial or nightly run; the generator is not what is measured)."""
     return round(max(r["initial"]["peak_pss_mib"], r["nightly"]["peak_pss_mib"]) / 1024, 2)
@@ -380,11 +399,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", action="store_true",
                    help="keep a drop generated earlier in the workdir with the same arguments (saves the generator "
                         "time when rerunning; its recorded timing is reported)")
+    p.add_argument("--readme", action="store_true",
+                   help="put the run's table into README.md (its <!-- bench:NAME --> block, NAME the result's file "
+                        "name), the machine described")
+    p.add_argument("--readme-from", type=Path, metavar="RESULT_JSON",
+                   help="only put a recorded result's table into README.md, e.g. bench/results/1000000.json")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--args", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
         print(json.dumps(_child(a.child, json.loads(a.args)), default=str))
+        return 0
+    if a.readme_from:
+        write_readme(a.readme_from)
         return 0
     if a.years is None:
         a.years = 0 if a.smoke else 3
@@ -400,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     name = f"{a.enterprises}{'' if a.years == 3 else f'-{a.years}y'}{'-smoke' if a.smoke else ''}.json"
     (RESULTS / name).write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n")
     print(markdown(report))
+    if a.readme:
+        write_readme(RESULTS / name)
     if a.smoke:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections import namedtuple
 from pathlib import Path
+
+import pytest
 
 spec = importlib.util.spec_from_file_location("run_bench", Path(__file__).parents[2] / "bench" / "run_bench.py")
 run_bench = sys.modules["run_bench"] = importlib.util.module_from_spec(spec)  # a script, not a package
@@ -79,3 +82,28 @@ def test_a_new_process_sharing_its_pages_triggers_a_reading_but_no_false_peak() 
     tree.shared = 700  # a forked landing process: +300 of RSS, all of it shared
     observe(peak, tree, [3300, 3300], start=0.2)
     assert (peak.peak, peak.shared, tree.reads) == (2600, 700, 2)
+
+
+README_TEXT = "# Tool\n\nBefore.\n\n<!-- bench:42 -->\nold table\n<!-- /bench:42 -->\n\nAfter.\n"
+
+
+def test_a_run_table_replaces_its_own_readme_block_and_nothing_else() -> None:
+    once = run_bench.readme_with_table(README_TEXT, "42", "| new | table |")
+    assert once == "# Tool\n\nBefore.\n\n<!-- bench:42 -->\n| new | table |\n<!-- /bench:42 -->\n\nAfter.\n"
+    assert run_bench.readme_with_table(once, "42", "| new | table |") == once
+
+
+def test_a_readme_without_the_results_block_is_an_error_naming_the_lines_to_add() -> None:
+    with pytest.raises(ValueError, match="<!-- bench:7 -->"):
+        run_bench.readme_with_table(README_TEXT, "7", "| t |")
+
+
+def test_the_readme_shows_the_recorded_results_as_the_benchmark_renders_them() -> None:
+    """The JSON under bench/results is the one record of a run: README.md's tables are rendered from it."""
+    readme = run_bench.README.read_text()
+    for name in ("1000000", "5000000"):
+        result = run_bench.RESULTS / f"{name}.json"
+        table = run_bench.markdown(json.loads(result.read_text()))
+        assert run_bench.readme_with_table(readme, name, table) == readme, (
+            f"README.md is out of date for {result}: run `bench/run_bench.py --readme-from {result}`"
+        )
