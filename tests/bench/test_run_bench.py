@@ -1,4 +1,5 @@
-"""The benchmark's account of a busy machine: what other processes and the hypervisor took during a step."""
+"""The benchmark's own bookkeeping: what others took during a step, how it samples peak PSS without taking the
+pipeline's CPU, and the README tables it renders from its recorded results."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ spec.loader.exec_module(run_bench)
 Times = namedtuple("Times", "user nice system idle iowait irq softirq steal guest guest_nice")
 
 
-def test_contention_is_the_machines_busy_time_less_the_steps_own_and_the_steal() -> None:
+def test_others_cpu_is_the_machines_busy_time_less_the_steps_own_and_the_samplers() -> None:
     before = Times(100.0, 1.0, 20.0, 500.0, 2.0, 0.5, 0.5, 10.0, 0.0, 0.0)
     # 60 s of two cores: 90 CPU-s busy (user 70, system 18, irq 1, softirq 1), 12 s stolen, 18 idle
     after = Times(170.0, 1.0, 38.0, 518.0, 2.0, 1.5, 1.5, 22.0, 0.0, 0.0)
