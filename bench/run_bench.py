@@ -64,12 +64,16 @@ def _pss(p: psutil.Process) -> int:
     return p.memory_full_info().pss
 
 
+def _cpu_seconds(times: Any) -> float:
+    """User + system seconds of a process's `cpu_times()`."""
+    return times.user + times.system
+
+
 def _tree_cpu(tree: list[psutil.Process], seen: dict[int, float]) -> None:
-    """Record each process's CPU seconds so far (user + system) in `seen`, by pid."""
+    """Record each process's CPU seconds so far in `seen`, by pid."""
     for p in tree:
         with contextlib.suppress(psutil.Error):
-            times = p.cpu_times()
-            seen[p.pid] = times.user + times.system
+            seen[p.pid] = _cpu_seconds(p.cpu_times())
 
 
 def _machine_contention(before: Any, after: Any, own_cpu_seconds: float, sampler_cpu_seconds: float) -> dict:
@@ -84,10 +88,6 @@ def _machine_contention(before: Any, after: Any, own_cpu_seconds: float, sampler
     others = busy(after) - busy(before) - own_cpu_seconds - sampler_cpu_seconds
     return {"steal_seconds": round(after.steal - before.steal, 1), "sampler_cpu_seconds": round(sampler_cpu_seconds, 1),
             "other_cpu_seconds": round(max(others, 0.0), 1)}
-
-
-def _cpu_seconds(times: Any) -> float:
-    return times.user + times.system
 
 
 # An exact PSS reading walks every page table of every process (about 20 ms for a 1.5 GiB landing process): read
