@@ -22,7 +22,8 @@ _DUCKDB_TYPES = {"str": "varchar", "int": "bigint", "float": "double", "date": "
 # Columns every landed table carries after its declared ones (ARCHITECTURE.md section 2).
 IDENTITY_COLUMNS = (
     ("uscc", "varchar", "the resolved USCC; null when the identifier resolved to no USCC at landing"),
-    ("identifier", "varchar", "the normalized identifier that named the enterprise"),
+    ("identifier", "varchar", "the normalized identifier that named the enterprise; null where it is the row's "
+                              "uscc (staging restores it)"),
     ("identifier_kind", "varchar", "uscc, legacy_tax_no or customs_code"),
     ("unresolved_reason", "varchar", "why uscc is null; null when resolved"),
 )

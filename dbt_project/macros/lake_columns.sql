@@ -7,7 +7,7 @@
 {% macro lake_identity_and_stamps() -%}
         ---------- identity (ARCHITECTURE.md section 2)
         uscc as landed_uscc,
-        identifier,
+        coalesce(identifier, uscc) as identifier,  -- the lake keeps it only where it is not the USCC
         identifier_kind,
         unresolved_reason,
         ---------- delivery stamps

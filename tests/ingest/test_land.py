@@ -77,10 +77,12 @@ def test_sample_identifiers_resolve(landed_sample: tuple[Path, list[dict]]) -> N
     home, _ = landed_sample
     inspections = lake_rows(home, "quality/inspections")
     full_width = inspections.filter(pl.col("record_id") == "INS000013").row(0, named=True)
-    assert full_width["uscc"] == full_width["identifier"] == "91330106405802108X"
+    # named by its USCC: the lake keeps no second copy of it in `identifier` (staging restores it)
+    assert (full_width["uscc"], full_width["identifier"], full_width["identifier_kind"]) == (
+        "91330106405802108X", None, "uscc")
     tax = lake_rows(home, "tax/tax_credit").filter(pl.col("taxpayer_id") == "510104921254566").row(0, named=True)
-    assert (tax["uscc"], tax["identifier_kind"], tax["unresolved_reason"]) == (
-        "91510104921254566N", "legacy_tax_no", None)
+    assert (tax["uscc"], tax["identifier"], tax["identifier_kind"], tax["unresolved_reason"]) == (
+        "91510104921254566N", "510104921254566", "legacy_tax_no", None)
     customs = lake_rows(home, "customs/customs_credit").row(0, named=True)
     assert (customs["uscc"], customs["identifier"], customs["identifier_kind"]) == (
         "91310115097084131D", "3122930011", "customs_code")
