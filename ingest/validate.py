@@ -403,13 +403,13 @@ def _batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("chunk")
 
 
-def _suite(name: str, rules: list[Rule], numbers: list[int] | None = None) -> Any:
-    """The suite of `rules` (those at `numbers` only, when given)."""
+def _suite(name: str, rules: list[Rule], numbers: list[int]) -> Any:
+    """The suite of the `rules` at `numbers`."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     suite = gx.ExpectationSuite(name=name)
-    for number in range(len(rules)) if numbers is None else numbers:
+    for number in numbers:
         # GX reports results in its own order: the rule number in `meta` maps each back to its wording.
         rule = rules[number]
         config = {**rule.config, "meta": {**rule.config.get("meta", {}), "rule_no": number}}
