@@ -309,28 +309,25 @@ def identify(frame: pl.DataFrame, ident: Identifier) -> pl.DataFrame:
     empty, `when_blank` names another column (e.g. the customs code) to use instead.
     """
     sources = [ident] + ([ident.when_blank] if ident.when_blank else [])
-    identifier, kind, source = pl.lit(None, pl.String), pl.lit(None, pl.String), pl.lit(None, pl.String)
+    identifier, kind = pl.lit(None, pl.String), pl.lit(None, pl.String)
     for src in reversed(sources):
         col = pl.col(src.column)
         given = col.is_not_null()
         kinds = kinds_of(frame.get_column(src.column), src.kinds)
         identifier = pl.when(given).then(col).otherwise(identifier)
         kind = pl.when(given).then(pl.lit(kinds)).otherwise(kind)
-        source = pl.when(given).then(pl.lit(src.column)).otherwise(source)
-    out = frame.with_columns(identifier=identifier, identifier_kind=kind, _id_source=source)
-    bad = (
-        out.filter(pl.col("identifier").is_not_null() & pl.col("identifier_kind").is_null())
-        .select("_id_source", "identifier")
-        .unique()
-    )
-    kinds_by_column = {src.column: src.kinds for src in sources}
-    reasons = bad.with_columns(
-        _identifier_error=pl.Series(
-            [explain_bad(c, v, kinds_by_column[c]) for c, v in bad.iter_rows()], dtype=pl.String
-        )
-    )
-    # Look the reason up on the two key columns alone (a join of the whole frame would copy all of it).
-    error = out.select("_id_source", "identifier").join(
-        reasons, on=["_id_source", "identifier"], how="left", maintain_order="left"
-    ).get_column("_identifier_error")
-    return out.with_columns(error).drop("_id_source")
+    out = frame.with_columns(identifier=identifier, identifier_kind=kind)
+    # Bad identifiers are a few rows in thousands: each distinct one is explained once, and the words are put
+    # at their rows (a lookup over every row cost a sixth of this function).
+    bad_rows = out.select(
+        pl.arg_where(pl.col("identifier").is_not_null() & pl.col("identifier_kind").is_null())
+    ).to_series()
+    explained: dict[tuple[str, str], str] = {}
+    words = []
+    for values in frame[bad_rows].select(src.column for src in sources).iter_rows():
+        src, value = next((src, v) for src, v in zip(sources, values, strict=True) if v is not None)
+        if (src.column, value) not in explained:
+            explained[src.column, value] = explain_bad(src.column, value, src.kinds)
+        words.append(explained[src.column, value])
+    error = pl.repeat(None, out.height, dtype=pl.String, eager=True).scatter(bad_rows, words)
+    return out.with_columns(error.alias("_identifier_error"))
