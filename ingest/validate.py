@@ -214,7 +214,8 @@ def duplicate_key_facts(keys: pl.DataFrame, key: list[str]) -> pl.Series:
     than one row of its file carries."""
     facts = pl.repeat(None, keys.height, dtype=pl.String, eager=True).alias(DUPLICATE_KEY)
     # Rows whose key hashes alike are the few candidates; only they are compared by value (a hash collision
-    # makes a candidate, never a duplicate). Hashing first is a third cheaper than grouping the keys' text.
+    # makes a candidate, never a duplicate). Hashing first is cheaper than grouping the keys' text (a 934k-row
+    # tax ratings file: 0.19 -> 0.12 CPU-s).
     candidates = keys.hash_rows().is_duplicated().arg_true()
     duplicated = candidates.filter(keys[candidates].is_duplicated())
     if duplicated.is_empty():
@@ -522,7 +523,8 @@ def _run_group(name: str, frame: pl.DataFrame, rules: list[Rule], index: list[st
 def check_tables(feed: Feed, table: Table, parts: list[Part],
                  references: dict[str, identifiers.Reference]) -> list[Checked]:
     """Validate one table of several deliveries at once (each part has passed `check_structure`): one GX
-    run per frame for the whole batch, then one `Checked` per part, as if each file were validated alone."""
+    run per frame (and rule group, `_rule_groups`) for the whole batch, then one `Checked` per part, as if each
+    file were validated alone."""
     if not parts:
         return []
     batch = _batch_frame(parts)
