@@ -118,16 +118,18 @@ class PssPeak:
             self.readings += 1
 
 
-def run_step(step: str, **kwargs: str) -> dict:
+def run_step(step: str, spill_dir: Path | None = None, **kwargs: str) -> dict:
     """Run `step` (see `_child`) in a subprocess; its JSON result plus wall time and the tree's peak RSS and PSS.
-    RSS is measured every 0.2 s, PSS as `PssPeak` says; the tree is listed (a scan of all of /proc) once a second.
+    RSS is measured every 0.2 s, PSS as `PssPeak` says; the tree is listed (a scan of all of /proc) once a second,
+    and so is `spill_dir`, DuckDB's spill folder, whose peak size (`peak_spill_mib`) says whether dbt ran out
+    of its memory limit (a spill shorter than a second can be missed).
     CPU seconds are summed over the processes seen, each as last sampled (a process's last 0.2 s may be missed):
     CPU / wall time says how busy the cores were. `machine` says how much CPU others took meanwhile
     (`_machine_contention`), the sampling itself included."""
     cmd = [sys.executable, __file__, "--child", step, "--args", json.dumps(kwargs)]
     sampler = psutil.Process()
     machine_before, sampler_before = psutil.cpu_times(), _cpu_seconds(sampler.cpu_times())
-    began, peak_rss, pss, cpu = time.perf_counter(), 0, PssPeak(), {}
+    began, peak_rss, pss, cpu, peak_spill = time.perf_counter(), 0, PssPeak(), {}, 0
     with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
         ps = psutil.Process(child.pid)
         tree = [ps]
@@ -137,6 +139,8 @@ def run_step(step: str, **kwargs: str) -> dict:
             if sample % 5 == 0:
                 with contextlib.suppress(psutil.Error):
                     tree = [ps, *ps.children(recursive=True)]
+                if spill_dir is not None:
+                    peak_spill = max(peak_spill, _size(spill_dir))
             rss = _tree_sum(tree, _rss)
             _tree_cpu(tree, cpu)
             pss.observe(rss, time.perf_counter(), functools.partial(_tree_sum, tree, _pss))
@@ -151,7 +155,8 @@ def run_step(step: str, **kwargs: str) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     return {"step": step, "seconds": round(seconds, 2), "cpu_seconds": round(sum(cpu.values()), 1),
             "peak_rss_mib": round(peak_rss / 2**20), "peak_pss_mib": round(pss.peak / 2**20),
-            "pss_readings": pss.readings, "machine": contention, "result": result}
+            "pss_readings": pss.readings, "machine": contention, "result": result,
+            **({"peak_spill_mib": round(peak_spill / 2**20)} if spill_dir is not None else {})}
 
 
 def _child(step: str, args: dict) -> dict:
@@ -205,9 +210,12 @@ def _timed_ingest(pipeline: object, args: dict) -> dict:
 
 
 def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """Bytes in a file or under a folder; 0 for a path that does not exist (or vanishes while it is read)."""
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_file():
+            return path.stat().st_size
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return 0
 
 
 def copy_new_files(src: Path, dst: Path, day: str) -> list[str]:
@@ -225,7 +233,10 @@ def copy_new_files(src: Path, dst: Path, day: str) -> list[str]:
 
 
 def run_pipeline(inbox: Path, home: Path, as_of: str) -> dict:
-    steps = [run_step(s, inbox=str(inbox), home=str(home), as_of=as_of) for s in ("ingest", "grade", "export")]
+    from ingest import settings
+
+    steps = [run_step(s, spill_dir=settings.duckdb_spill_dir(home) if s == "grade" else None,
+                      inbox=str(inbox), home=str(home), as_of=as_of) for s in ("ingest", "grade", "export")]
     return {
         "seconds": round(sum(s["seconds"] for s in steps), 2),
         "cpu_seconds": round(sum(s["cpu_seconds"] for s in steps), 1),
@@ -256,6 +267,8 @@ def generate_step(enterprises: int, as_of: str, seed: int, years: int, out: Path
 
 
 def bench(enterprises: int, as_of: str, seed: int, workdir: Path, years: int = 3, reuse: bool = False) -> dict:
+    from ingest import settings
+
     next_day = (date.fromisoformat(as_of) + timedelta(days=1)).isoformat()
     inbox, home, tomorrow = workdir / "inbox", workdir / "home", workdir / "inbox_next"
     shutil.rmtree(home, ignore_errors=True)
@@ -269,7 +282,7 @@ def bench(enterprises: int, as_of: str, seed: int, workdir: Path, years: int = 3
     report["nightly"]["new_files"] = len(copied) or len(list(inbox.rglob(f"*{next_day.replace('-', '')}*")))
     report["sizes_mib"] = {
         "inbox": round(_size(inbox) / 2**20), "lake": round(_size(home / "lake") / 2**20),
-        "warehouse": round(_size(home / "warehouse.duckdb") / 2**20),
+        "warehouse": round(_size(settings.warehouse_path(home)) / 2**20),
     }
     for measure in ("peak_rss_mib", "peak_pss_mib"):
         report[measure] = max(report[step].get(measure, 0) for step in ("generate", "initial", "nightly"))
@@ -313,6 +326,12 @@ def _others(step: dict) -> str:
     return f"{m['other_cpu_seconds']} / {m['sampler_cpu_seconds']} / {m['steal_seconds']}" if m else "-"
 
 
+def _spill_note(step: dict) -> str:
+    """A grade step's DuckDB spill, when there was one (results recorded before it was measured have none)."""
+    spilled = step.get("peak_spill_mib") or 0
+    return f"; DuckDB spilled up to {spilled:,} MiB to disk" if spilled else ""
+
+
 def markdown(r: dict) -> str:
     g, i, n = r["generate"], r["initial"], r["nightly"]
     lines = [
@@ -333,7 +352,7 @@ def markdown(r: dict) -> str:
             if step == "ingest":
                 note = f"{s['result']['rows']:,} rows in {s['result']['files']:,} files"
             if step == "grade":
-                note = f"dbt build {s['result'].get('dbt_seconds', '?')} s"
+                note = f"dbt build {s['result'].get('dbt_seconds', '?')} s" + _spill_note(s)
             lines.append(f"| {label}: {step} | {s['seconds']} | {s.get('cpu_seconds', '-')} | {_others(s)} | "
                          f"{s['peak_pss_mib']} | {s['peak_rss_mib']} | {note} |")
         lines.append(f"| **{label} end to end** | **{run['seconds']}** | {run.get('cpu_seconds', '-')} | "

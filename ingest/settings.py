@@ -62,6 +62,11 @@ def warehouse_path(home: Path) -> Path:
     return home / "warehouse.duckdb"
 
 
+def duckdb_spill_dir(home: Path) -> Path:
+    """Where DuckDB spills while dbt builds: its default, beside the database (dbt_project/profiles.yml)."""
+    return home / "warehouse.duckdb.tmp"
+
+
 def exports_dir(home: Path, as_of: str) -> Path:
     return home / "exports" / as_of
 

@@ -108,3 +108,21 @@ def test_the_readme_shows_the_recorded_results_as_the_benchmark_renders_them() -
         assert run_bench.readme_with_table(readme, name, table) == readme, (
             f"README.md is out of date for {result}: run `bench/run_bench.py --readme-from {result}`"
         )
+
+
+def test_a_grade_step_that_spilled_says_how_much_and_one_that_did_not_says_nothing(tmp_path: Path) -> None:
+    result = json.loads((run_bench.RESULTS / "1000000.json").read_text())
+    result["initial"]["steps"]["grade"]["peak_spill_mib"] = 550
+    result["nightly"]["steps"]["grade"]["peak_spill_mib"] = 0
+    rows = {line.split(" | ")[0]: line for line in run_bench.markdown(result).splitlines()}
+    assert rows["| initial: grade"].endswith("; DuckDB spilled up to 550 MiB to disk |")
+    assert "spilled" not in rows["| nightly: grade"]
+
+
+def test_the_spill_folder_is_measured_whole_and_counts_nothing_when_dbt_never_made_it(tmp_path: Path) -> None:
+    spill = tmp_path / "warehouse.duckdb.tmp"
+    assert run_bench._size(spill) == 0
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 3000)
+    (spill / "duckdb_temp_block-1.block").write_bytes(b"x" * 1000)
+    assert run_bench._size(spill) == 4000
