@@ -281,7 +281,7 @@ def bench(enterprises: int, as_of: str, seed: int, workdir: Path, years: int = 3
     report["nightly"] = run_pipeline(inbox, home, next_day)
     report["nightly"]["new_files"] = len(copied) or len(list(inbox.rglob(f"*{next_day.replace('-', '')}*")))
     report["sizes_mib"] = {
-        "inbox": round(_size(inbox) / 2**20), "lake": round(_size(home / "lake") / 2**20),
+        "inbox": round(_size(inbox) / 2**20), "lake": round(_size(settings.lake_dir(home)) / 2**20),
         "warehouse": round(_size(settings.warehouse_path(home)) / 2**20),
     }
     for measure in ("peak_rss_mib", "peak_pss_mib"):
