@@ -63,8 +63,9 @@ def warehouse_path(home: Path) -> Path:
 
 
 def duckdb_spill_dir(home: Path) -> Path:
-    """Where DuckDB spills while dbt builds: its default, beside the database (dbt_project/profiles.yml)."""
-    return home / "warehouse.duckdb.tmp"
+    """Where DuckDB spills while dbt builds: its default, the database's path plus `.tmp` (profiles.yml)."""
+    warehouse = warehouse_path(home)
+    return warehouse.with_name(f"{warehouse.name}.tmp")
 
 
 def exports_dir(home: Path, as_of: str) -> Path:
