@@ -12,13 +12,7 @@ final as (
     select
         customs_code,
         landed_uscc as uscc,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from registry_at_as_of
 
 )

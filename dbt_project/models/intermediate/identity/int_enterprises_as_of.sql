@@ -16,13 +16,7 @@ final as (
         industry,
         is_exporter,
         established_on,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from register_at_as_of
 
 )

@@ -22,13 +22,7 @@ final as (
         provincial_result,
         evaluated_on,
         testing_unit_opinion,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where applied_on <= {{ as_of_date() }}
 

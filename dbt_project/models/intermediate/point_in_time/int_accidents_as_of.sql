@@ -22,13 +22,7 @@ final as (
         occurred_on,
         severity,
 {{ window_flags('occurred_on') }},
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where occurred_on <= {{ as_of_date() }}
 

@@ -22,13 +22,7 @@ final as (
         granted_on,
         expires_on,
         status,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where granted_on <= {{ as_of_date() }}
 

@@ -19,13 +19,7 @@ final as (
         uscc,
         report_date,
         loans,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where report_date <= {{ as_of_date() }}
 

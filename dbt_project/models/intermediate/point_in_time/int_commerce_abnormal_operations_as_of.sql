@@ -20,13 +20,7 @@ final as (
         listed_on,
         removed_on,
         {{ is_listed_at_as_of() }} as is_listed_at_as_of,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
 
 )

@@ -20,13 +20,7 @@ final as (
         name as registered_name,
         established_on,
         registration_status,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
 
 )

@@ -46,13 +46,7 @@ final as (
                 > {{ policy('complaint_resolution_days') }}
         end as is_not_resolved_in_time,
 {{ window_flags('received_on') }},
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolution_at_as_of
 
 )

@@ -21,13 +21,7 @@ final as (
         uscc,
         credit_category,
         recognized_on,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where coalesce(recognized_on, {{ as_of_date() }}) <= {{ as_of_date() }}
 

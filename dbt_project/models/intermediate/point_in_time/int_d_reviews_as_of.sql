@@ -20,13 +20,7 @@ final as (
         uscc,
         reviewed_on,
         decision,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where reviewed_on <= {{ as_of_date() }}
 

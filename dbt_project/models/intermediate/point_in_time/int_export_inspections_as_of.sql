@@ -24,13 +24,7 @@ final as (
         conformity_result,
         passed,
 {{ window_flags('inspected_on') }},
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where inspected_on <= {{ as_of_date() }}
 

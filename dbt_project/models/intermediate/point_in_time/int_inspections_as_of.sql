@@ -30,13 +30,7 @@ final as (
         kind in {{ code_set('spot_or_supervision_check_kinds') }} as is_spot_or_supervision_check,
         result = 'fail' as is_failed,
 {{ window_flags('inspected_on') }},
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where inspected_on <= {{ as_of_date() }}
 

@@ -23,13 +23,7 @@ final as (
         expires_on,
         status,
         rectify_deadline,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where issued_on <= {{ as_of_date() }}
 

@@ -20,13 +20,7 @@ final as (
         year,
         factory_pass_rate,
         supervision_test_pass_rate,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where year <= extract(year from {{ as_of_date() }})
 

@@ -23,13 +23,7 @@ final as (
         evaluation_year,
         tax_credit_level,
         rated_on,
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where rated_on <= {{ as_of_date() }}
 

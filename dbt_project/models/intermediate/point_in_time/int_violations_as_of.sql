@@ -27,13 +27,7 @@ final as (
         penalty,
         penalty in {{ code_set('d7_penalties') }} as has_d7_penalty,
 {{ window_flags('decided_on') }},
-        identifier,
-        identifier_kind,
-        unresolved_reason,
-        agency,
-        dataset,
-        source_file,
-        source_line
+{{ state_identity_and_trace() }}
     from resolved
     where decided_on <= {{ as_of_date() }}
 

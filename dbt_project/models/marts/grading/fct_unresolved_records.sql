@@ -60,7 +60,7 @@ unmatched as (
         state_rows.dataset,
         state_rows.source_file as file,
         state_rows.source_line as line,
-        state_rows.identifier,
+        coalesce(state_rows.identifier, state_rows.uscc) as identifier,  -- state models keep it as the lake does
         case
             when state_rows.uscc is null
                 then coalesce(state_rows.unresolved_reason, 'identifier matched no enterprise')
