@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m ingest.dbt_sources --check
+	$(BIN)/python -m qcredit.dbt_sources --check
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -34,7 +34,7 @@ bench-1m: $(STAMP)
 	$(BIN)/python bench/run_bench.py --enterprises 1000000 --readme
 
 sources: $(STAMP)
-	$(BIN)/python -m ingest.dbt_sources
+	$(BIN)/python -m qcredit.dbt_sources
 
 clean-demo:
 	rm -rf demo_home .airflow

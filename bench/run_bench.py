@@ -161,10 +161,10 @@ def run_step(step: str, spill_dir: Path | None = None, **kwargs: str) -> dict:
 
 def _child(step: str, args: dict) -> dict:
     """Inside the child: one pipeline step; prints a small JSON result on the last stdout line."""
-    from ingest import pipeline
+    from qcredit import pipeline
 
     if step == "generate":
-        from ingest.generate import generate
+        from qcredit.synthetic.drop import generate
 
         return generate(int(args["enterprises"]), args["as_of"], int(args["seed"]), Path(args["out"]),
                         years=int(args["years"]), since=args.get("since"))
@@ -233,7 +233,7 @@ def copy_new_files(src: Path, dst: Path, day: str) -> list[str]:
 
 
 def run_pipeline(inbox: Path, home: Path, as_of: str) -> dict:
-    from ingest import settings
+    from qcredit import settings
 
     steps = [run_step(s, spill_dir=settings.duckdb_spill_dir(home) if s == "grade" else None,
                       inbox=str(inbox), home=str(home), as_of=as_of) for s in ("ingest", "grade", "export")]
@@ -267,7 +267,7 @@ def generate_step(enterprises: int, as_of: str, seed: int, years: int, out: Path
 
 
 def bench(enterprises: int, as_of: str, seed: int, workdir: Path, years: int = 3, reuse: bool = False) -> dict:
-    from ingest import settings
+    from qcredit import settings
 
     next_day = (date.fromisoformat(as_of) + timedelta(days=1)).isoformat()
     inbox, home, tomorrow = workdir / "inbox", workdir / "home", workdir / "inbox_next"

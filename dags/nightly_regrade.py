@@ -3,7 +3,7 @@
 
 Runs at 02:00 Asia/Shanghai. The as-of date `T` is the run's logical date in Asia/Shanghai (Airflow 3 cron runs
 have zero-length data intervals, so the logical date is the one date the run knows), unless the `as_of`
-param names another. Each task makes one call into `ingest.pipeline`, the same calls `qcredit run` makes:
+param names another. Each task makes one call into `qcredit.pipeline`, the same calls `qcredit run` makes:
 
 1. `land_reference` / `land_feed`: one mapped task per declared agency dataset (the feed registry), Parquet
    only, so feeds land in parallel; feeds others resolve identifiers through land first.
@@ -12,7 +12,7 @@ param names another. Each task makes one call into `ingest.pipeline`, the same c
 4. `export`: the files of OUTPUTS.md under `<home>/exports/<T>/`.
 5. `run_summary`: `run_summary.json` beside them.
 
-Paths come from `QCREDIT_HOME` / `QCREDIT_INBOX` (see `ingest/settings.py`); a failed task writes an alert
+Paths come from `QCREDIT_HOME` / `QCREDIT_INBOX` (see `qcredit/settings.py`); a failed task writes an alert
 record to `<home>/alerts/`.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from ingest.alerts import write_alert
+from qcredit.alerts import write_alert
 
 
 @dag(
@@ -56,7 +56,7 @@ from ingest.alerts import write_alert
 def nightly_regrade():
     @task
     def resolve_as_of(params=None, logical_date=None) -> str:
-        from ingest import pipeline  # imports stay inside tasks, so parsing the DAG stays fast
+        from qcredit import pipeline  # imports stay inside tasks, so parsing the DAG stays fast
 
         return pipeline.resolve_as_of(params.get("as_of"), logical_date)
 
@@ -74,13 +74,13 @@ def nightly_regrade():
 
     @task(max_active_tis_per_dag=2)
     def land(feed_id: str, as_of: str) -> dict:
-        from ingest import pipeline
+        from qcredit import pipeline
 
         return pipeline.land_feed(feed_id, None, None, as_of)  # manifest entries, never rows
 
     @task(trigger_rule="none_failed")
     def validation_gate(reference: list[dict], dependent: list[dict]) -> dict:
-        from ingest import pipeline
+        from qcredit import pipeline
 
         report = pipeline.validation_report([*reference, *dependent])
         for item in report["needs_attention"]:
@@ -89,19 +89,19 @@ def nightly_regrade():
 
     @task(max_active_tis_per_dag=1)  # with max_active_runs=1: one dbt process on the warehouse, ever
     def grade(as_of: str, gate: dict) -> dict:
-        from ingest import pipeline
+        from qcredit import pipeline
 
         return pipeline.grade(None, as_of)
 
     @task
     def export(as_of: str, graded: dict) -> dict:
-        from ingest import pipeline
+        from qcredit import pipeline
 
         return pipeline.export(None, as_of)
 
     @task
     def run_summary(as_of: str, graded: dict, exported: dict) -> dict:
-        from ingest import pipeline
+        from qcredit import pipeline
 
         summary = pipeline.summarize(None, as_of, {"grade": graded["dbt_seconds"]})
         print(pipeline.describe_run(summary))

@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from ingest import settings
+from ingest import paths
 from ingest.registry import Identifier
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
@@ -62,8 +62,8 @@ def _allowlist(path: Path) -> frozenset[str]:
 
 
 def uscc_allowlist() -> frozenset[str]:
-    """Real USCCs from early pilots that fail the check character (`settings.uscc_allowlist_path()`)."""
-    return _allowlist(settings.uscc_allowlist_path())
+    """Real USCCs from early pilots that fail the check character (`paths.uscc_allowlist_path()`)."""
+    return _allowlist(paths.uscc_allowlist_path())
 
 
 def is_valid_uscc(code: str) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import identifiers, registry, settings
+from ingest import identifiers, paths, registry
 from ingest.readers import RawTable, Unreadable, read_delivery
 from ingest.registry import Feed, Table
 from ingest.validate import (
@@ -90,15 +90,15 @@ class Delivery:
 
 
 def table_dir(home: Path, table: Table) -> Path:
-    return settings.lake_dir(home) / table.agency / table.name
+    return paths.lake_dir(home) / table.agency / table.name
 
 
 def manifest_dir(home: Path, feed: Feed) -> Path:
-    return settings.lake_dir(home) / "_manifest" / feed.agency / feed.dataset
+    return paths.lake_dir(home) / "_manifest" / feed.agency / feed.dataset
 
 
 def quarantine_dir(home: Path, feed: Feed) -> Path:
-    return settings.lake_dir(home) / "_quarantine" / feed.agency / feed.dataset
+    return paths.lake_dir(home) / "_quarantine" / feed.agency / feed.dataset
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ingest.settings import FEEDS_DIR
+from ingest.paths import FEEDS_DIR
 
 FORMATS = {"csv", "jsonl", "xlsx"}
 ENCODINGS = {"utf-8", "utf-8-sig", "gb18030"}

@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from ingest import identifiers, settings
+from ingest import identifiers, paths
 from ingest.readers import SOURCE_LINE, RawTable
 from ingest.registry import Column, Feed, Table, normalize_code
 
@@ -354,7 +354,7 @@ def declared_rules(feed: Feed, table: Table) -> list[Rule]:
 
 def suite_path(feed: Feed) -> Path | None:
     """The feed's JSON suite: `expectations/` first, then beside the declaration (for extra feeds)."""
-    for folder in (settings.EXPECTATIONS_DIR, feed.declaration.parent):
+    for folder in (paths.EXPECTATIONS_DIR, feed.declaration.parent):
         path = folder / f"{feed.expectations}.json"
         if path.exists():
             return path

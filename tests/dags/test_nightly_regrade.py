@@ -10,8 +10,9 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from ingest import pipeline, registry
-from ingest.airflow_local import run_dag
+from ingest import registry
+from qcredit import pipeline
+from qcredit.airflow_local import run_dag
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
@@ -54,7 +55,7 @@ def test_one_dbt_task_that_never_runs_twice_at_once(dag):
 
 
 def test_failures_retry_with_backoff_and_leave_an_alert(dag):
-    from ingest.alerts import write_alert
+    from qcredit.alerts import write_alert
 
     for task in dag.tasks:
         assert task.retries == 2 and task.retry_exponential_backoff
@@ -78,7 +79,7 @@ def test_as_of_is_the_logical_date_in_shanghai(logical_date, as_of):
 def test_alert_record_names_the_task_and_the_error(tmp_path, monkeypatch):
     import json
 
-    from ingest.alerts import write_alert
+    from qcredit.alerts import write_alert
 
     class TI:
         task_id, map_index, try_number, dag_id = "grade", -1, 3, "nightly_regrade"

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest import registry
-from ingest.dbt_sources import IDENTITY_COLUMNS, STAMP_COLUMNS
+from qcredit.dbt_sources import IDENTITY_COLUMNS, STAMP_COLUMNS
 
 _ARROW = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(), "bool": pa.bool_()}
 _STAMP_ARROW = {"varchar": pa.string(), "date": pa.date32(), "integer": pa.int32()}

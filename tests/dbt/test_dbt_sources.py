@@ -1,11 +1,11 @@
 """The dbt source declarations are generated from the feed registry and must not drift from it."""
 
-from ingest import dbt_sources
+from qcredit import dbt_sources
 
 
 def test_generated_sources_match_the_registry():
     stale = dbt_sources.stale_files()
-    assert not stale, f"regenerate with `python -m ingest.dbt_sources`: {[str(p) for p in stale]}"
+    assert not stale, f"regenerate with `python -m qcredit.dbt_sources`: {[str(p) for p in stale]}"
 
 
 def test_every_lake_table_has_a_staging_model():

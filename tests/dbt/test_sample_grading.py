@@ -14,7 +14,7 @@ AS_OF = "2026-11-20"
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from ingest import pipeline
+    from qcredit import pipeline
 
     samples = sample_dir()
     home = tmp_path_factory.mktemp("sample_home")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ingest_testkit import AS_OF, SAMPLE_INBOX
 
-from ingest import pipeline
+from qcredit import pipeline
 
 
 @pytest.fixture

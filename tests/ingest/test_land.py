@@ -16,9 +16,10 @@ import pytest
 from ingest_testkit import AS_OF, SAMPLE_INBOX, entries
 from polars.testing import assert_frame_equal
 
-from ingest import land, pipeline, registry
-from ingest.cli import main as cli_main
+from ingest import land, registry
 from ingest.identifiers import org_check_char
+from qcredit import pipeline
+from qcredit.cli import main as cli_main
 
 TAX_HEADER = "纳税人识别号,纳税人名称,评价年度,纳税信用级别,评价日期\n"
 
@@ -537,7 +538,7 @@ def test_a_landing_process_configures_polars_allocator_before_importing_polars(t
     with `abort_conf` it stops the process, which it can do only if it read the setting. Run in a process of its
     own (no core dump, a landing server of its own) whose error output the test reads."""
     code = (
-        "from ingest import pipeline, settings\n"
+        "from qcredit import pipeline, settings\n"
         "settings.PARALLEL_INGEST_MIN_BYTES = 0\n"
         f"pipeline.ingest({str(SAMPLE_INBOX)!r}, {str(tmp_path / 'home')!r}, {AS_OF!r}, workers=2)\n"
     )

@@ -33,7 +33,7 @@ KEYED = ["enterprise_levels", "risk_warnings", "supervision_plan", "d_review_que
 
 def qcredit_run(inbox: Path, home: Path, as_of: str) -> None:
     script = REPO / ".venv" / "bin" / "qcredit"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "ingest.cli"]
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "qcredit.cli"]
     cmd += ["run", "--inbox", str(inbox), "--home", str(home), "--as-of", as_of]
     env = {k: v for k, v in os.environ.items() if not k.startswith("QCREDIT_")}
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)

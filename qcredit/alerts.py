@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest import settings
+from qcredit import settings
 
 
 def write_alert(context: dict[str, Any]) -> str:

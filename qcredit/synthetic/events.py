@@ -12,9 +12,9 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from ingest.generate_ids import salt_of
-from ingest.generate_snapshots import where
-from ingest.generate_world import World, from_day
+from qcredit.synthetic.ids import salt_of
+from qcredit.synthetic.snapshots import where
+from qcredit.synthetic.world import World, from_day
 
 _T = np.array
 
@@ -311,7 +311,7 @@ def production_stats(world: World, day: int, year: int, part: tuple[int, int] | 
     """Last year's rates for every enterprise in the archive that produced through the year's second half."""
     from datetime import date as _date
 
-    from ingest.generate_world import day_number
+    from qcredit.synthetic.world import day_number
 
     idx = world.in_archive(day, part)
     idx = idx[(world.registered[idx] <= day_number(_date(year, 6, 30))) & (day < world.closed[idx])]

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from ingest import identifiers, registry
-from ingest.generate import generate, history_start
-from ingest.generate_proxy import level_mix
+from qcredit.synthetic.drop import generate, history_start
+from qcredit.synthetic.proxy import level_mix
 
 AS_OF = "2026-11-19"  # a Thursday: the next day (Friday) has daily deliveries
 NEXT = "2026-11-20"
@@ -192,7 +192,7 @@ def test_outcome_mix_is_plausible(drop: tuple[Path, dict]) -> None:
 def test_generated_identifiers_are_unique_and_pass_the_validators_checks() -> None:
     import numpy as np
 
-    from ingest.generate_world import World
+    from qcredit.synthetic.world import World
 
     world = World(3, 50_000)
     usccs = world.uscc(np.arange(50_000)).to_list()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import settings
+from qcredit import settings
 
 INTERNAL_FILES = (
     "enterprise_levels",

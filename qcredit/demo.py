@@ -6,14 +6,14 @@ import csv
 import json
 from pathlib import Path
 
-from ingest import settings
+from qcredit import settings
 
 DEMO_SEED = 20261120
 
 
 def main(enterprises: int, as_of: str, home: Path | None) -> int:
-    from ingest.airflow_local import run_dag
-    from ingest.generate import generate
+    from qcredit.airflow_local import run_dag
+    from qcredit.synthetic.drop import generate
 
     home_path = settings.home_dir(home or settings.DEMO_HOME)
     inbox = home_path / "inbox"
@@ -30,7 +30,7 @@ def main(enterprises: int, as_of: str, home: Path | None) -> int:
 
 
 def summary_text(home: Path, as_of: str, log: Path) -> str:
-    from ingest.pipeline import describe_run
+    from qcredit.pipeline import describe_run
 
     folder = settings.exports_dir(home, as_of)
     summary = json.loads((folder / "run_summary.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest import settings
+from qcredit import settings
 
 DAG_ID = "nightly_regrade"
 

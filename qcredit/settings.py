@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FEEDS_DIR = Path(__file__).resolve().parent / "feeds"
-EXPECTATIONS_DIR = Path(os.environ.get("QCREDIT_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"))
+from ingest.paths import EXPECTATIONS_DIR, FEEDS_DIR, PROJECT_ROOT, lake_dir, uscc_allowlist_path
+
+__all__ = ["EXPECTATIONS_DIR", "FEEDS_DIR", "PROJECT_ROOT", "lake_dir", "uscc_allowlist_path"]
 DBT_PROJECT_DIR = Path(os.environ.get("QCREDIT_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"))
 DBT_PROFILES_DIR = Path(os.environ.get("QCREDIT_DBT_PROFILES_DIR", DBT_PROJECT_DIR))
 DBT_TARGET = os.environ.get("QCREDIT_DBT_TARGET", "local")
@@ -54,10 +54,6 @@ def inbox_dir(inbox: str | Path | None = None) -> Path:
     return Path(inbox or os.environ.get("QCREDIT_INBOX") or DEMO_INBOX).resolve()
 
 
-def lake_dir(home: Path) -> Path:
-    return home / "lake"
-
-
 def warehouse_path(home: Path) -> Path:
     return home / "warehouse.duckdb"
 
@@ -72,8 +68,6 @@ def exports_dir(home: Path, as_of: str) -> Path:
     return home / "exports" / as_of
 
 
-def uscc_allowlist_path() -> Path:
-    return Path(os.environ.get("QCREDIT_USCC_ALLOWLIST", FEEDS_DIR / "uscc_allowlist.txt"))
 
 # Airflow for the main job and the DAG tests: SQLite metadata inside the project, no scheduler needed.
 AIRFLOW_HOME = Path(os.environ.get("QCREDIT_AIRFLOW_HOME", PROJECT_ROOT / ".airflow"))

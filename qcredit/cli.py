@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except Exception as exc:  # a one-line reason, as OUTPUTS.md asks; the traceback goes to the log
-        from ingest.logs import log_exception
+        from qcredit.logs import log_exception
 
         where = log_exception(exc, getattr(args, "home", None))
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from ingest import pipeline
+    from qcredit import pipeline
 
     if args.command == "ingest":
         result = pipeline.ingest_command(args.inbox, args.home, args.as_of)
@@ -72,13 +72,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         pipeline.export_command(args.home, args.as_of)
         return 0
     if args.command == "generate":
-        from ingest.generate import generate
+        from qcredit.synthetic.drop import generate
 
         stats = generate(args.enterprises, args.as_of, args.seed, args.out, years=args.years, since=args.since)
         print(json.dumps(stats, ensure_ascii=False))
         return 0
     if args.command == "demo":
-        from ingest.demo import main as demo_main
+        from qcredit.demo import main as demo_main
 
         return demo_main(args.enterprises, args.as_of, args.home)
     raise AssertionError(args.command)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ingest import registry, settings
+from ingest import registry
+from qcredit import settings
 
 
 def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
@@ -191,7 +192,7 @@ def _first_dbt_error(output: str) -> str:
 
 def export(home: Path | str | None, as_of: str) -> dict:
     """Write every file of OUTPUTS.md for T from the graded warehouse (read-only) and the lake."""
-    from ingest import exports
+    from qcredit import exports
 
     return exports.write_exports(settings.home_dir(home), resolve_as_of(as_of))
 
@@ -204,7 +205,7 @@ def export_command(home: Path | None, as_of: str | None) -> dict:
 
 def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None) -> dict:
     """Write run_summary.json: counts by level and action, per-file row accounting, step durations."""
-    from ingest import exports
+    from qcredit import exports
 
     return exports.write_summary(settings.home_dir(home), resolve_as_of(as_of), steps or {})
 

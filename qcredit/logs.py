@@ -6,7 +6,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import settings
+from qcredit import settings
 
 
 def log_exception(exc: BaseException, home: Path | str | None) -> str:

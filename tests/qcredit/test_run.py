@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cli import main
+from qcredit.cli import main
 
 AS_OF = "2026-11-20"
 OUTPUT_FILES = {

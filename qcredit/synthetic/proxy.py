@@ -2,7 +2,7 @@
 
 Not the grader: a simplified reading of RULES.md (quality feeds only, no identifier normalization, spot-check
 adjacency approximated by "two or more failures") used to calibrate the generator and to sanity-check a drop
-in tests and the benchmark. `python -m ingest.generate_proxy <inbox> <as-of>` prints the shares.
+in tests and the benchmark. `python -m qcredit.synthetic.proxy <inbox> <as-of>` prints the shares.
 """
 
 from __future__ import annotations

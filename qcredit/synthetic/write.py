@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest import generate_ids as ids
 from ingest.registry import Feed, Table
+from qcredit.synthetic import ids
 
 # --- dirt ---------------------------------------------------------------------------------------------------
 

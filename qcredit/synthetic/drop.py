@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest import generate_events as ev
-from ingest import generate_snapshots as snap
-from ingest import generate_write as wr
 from ingest import registry
-from ingest.generate_world import World, day_number
+from qcredit.synthetic import events as ev
+from qcredit.synthetic import snapshots as snap
+from qcredit.synthetic import write as wr
+from qcredit.synthetic.world import World, day_number
 
 CHUNK = 250_000  # enterprises per snapshot part (fixed: the dirt of a part is seeded by its number)
 TRUNCATED_SNAPSHOT_P = 0.04  # a snapshot delivered cut short (held), then re-delivered whole as `_01`

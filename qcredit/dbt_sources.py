@@ -2,8 +2,8 @@
 
 The feed declarations (``ingest/feeds/<agency>/<dataset>.yml``) say which tables land in the lake and with which
 columns; dbt reads the same tables through ``dbt_project/models/staging/<agency>/_<agency>__sources.yml``. This
-module writes those files from ``ingest.registry`` (``python -m ingest.dbt_sources``) and can check that the
-committed files are current (``python -m ingest.dbt_sources --check``, also run by ``tests/dbt``).
+module writes those files from ``ingest.registry`` (``python -m qcredit.dbt_sources``) and can check that the
+committed files are current (``python -m qcredit.dbt_sources --check``, also run by ``tests/dbt``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from ingest import registry, settings
+from ingest import registry
+from qcredit import settings
 
 # The lake's column types (ARCHITECTURE.md section 2) as DuckDB names them.
 _DUCKDB_TYPES = {"str": "varchar", "int": "bigint", "float": "double", "date": "date", "bool": "boolean"}
@@ -41,7 +42,7 @@ STAMP_COLUMNS = (
 
 HEADER = """\
 # GENERATED FILE: do not edit by hand.
-# Written by `python -m ingest.dbt_sources` from the feed registry (ingest/feeds/{agency}/*.yml);
+# Written by `python -m qcredit.dbt_sources` from the feed registry (ingest/feeds/{agency}/*.yml);
 # tests/dbt/test_dbt_sources.py fails when it is out of date. Change the feed declaration, then regenerate.
 """
 
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = stale_files()
         for path in stale:
-            print(f"out of date: {path} (run python -m ingest.dbt_sources)", file=sys.stderr)
+            print(f"out of date: {path} (run python -m qcredit.dbt_sources)", file=sys.stderr)
         return 1 if stale else 0
     for path, text in render_all().items():
         path.parent.mkdir(parents=True, exist_ok=True)

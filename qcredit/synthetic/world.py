@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from ingest import generate_ids as ids
+from qcredit.synthetic import ids
 
 EPOCH = date(1970, 1, 1)
 NEVER = np.int32(2**31 - 1)

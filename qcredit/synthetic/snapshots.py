@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from ingest.generate_world import BUCKET_DAYS, NEVER, SECTOR, World, bucket_of, day_number
+from qcredit.synthetic.world import BUCKET_DAYS, NEVER, SECTOR, World, bucket_of, day_number
 
 _TIER = np.array  # readability alias for per-tier probability vectors
 RENEW_AHEAD = 120  # days before expiry a licence renewal is granted
