@@ -19,6 +19,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m qcredit.dbt_sources --check
+	$(BIN)/python -m qcredit.docs --check
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
