@@ -12,7 +12,7 @@ imports) once: PSS is the memory the step occupies, and what the 4 GiB target is
 3. nightly: generate the files dated D+1 elsewhere (`generate --since D+1`; the generator is prefix-stable, so
    they are exactly what the drop as of D+1 adds), copy them in, then `ingest`, `grade`, `export` as of D+1.
 Writes `bench/results/<N>.json` and prints a Markdown table and the machine description; with `--readme`, also
-into README.md (`--readme-from RESULT_JSON` does that alone, for a result recorded earlier).
+into bench/README.md (`--readme-from RESULT_JSON` does that alone, for a result recorded earlier).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-README = ROOT / "README.md"
+README = ROOT / "bench" / "README.md"
 TARGETS_1M = {"nightly_seconds": 120, "initial_seconds": 300, "peak_pss_gib": 4.0}  # 2 cores / 24 GiB
 
 
@@ -377,14 +377,14 @@ def readme_with_table(readme: str, name: str, table: str) -> str:
     `<!-- /bench:NAME -->`) replaced by `table`."""
     begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     if readme.count(begin) != 1 or readme.count(end) != 1 or readme.index(begin) > readme.index(end):
-        raise ValueError(f"README.md needs one '{begin}' line followed by one '{end}' line to hold this result")
+        raise ValueError(f"bench/README.md needs one '{begin}' line followed by one '{end}' line to hold this result")
     head, rest = readme.split(begin)
     _, tail = rest.split(end)
     return f"{head}{begin}\n{table}\n{end}{tail}"
 
 
 def write_readme(result: Path) -> None:
-    """Put the table of a recorded result (`bench/results/NAME.json`) into README.md's block for NAME."""
+    """Put the table of a recorded result (`bench/results/NAME.json`) into bench/README.md's block for NAME."""
     table = markdown(json.loads(result.read_text()))
     README.write_text(readme_with_table(README.read_text(), result.stem, table))
 
@@ -419,10 +419,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="keep a drop generated earlier in the workdir with the same arguments (saves the generator "
                         "time when rerunning; its recorded timing is reported)")
     p.add_argument("--readme", action="store_true",
-                   help="put the run's table into README.md (its <!-- bench:NAME --> block, NAME the result's file "
-                        "name), the machine described")
+                   help="put the run's table into bench/README.md (its <!-- bench:NAME --> block, NAME the "
+                        "result's file name), the machine described")
     p.add_argument("--readme-from", type=Path, metavar="RESULT_JSON",
-                   help="only put a recorded result's table into README.md, e.g. bench/results/1000000.json")
+                   help="only put a recorded result's table into bench/README.md, e.g. bench/results/1000000.json")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--args", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
