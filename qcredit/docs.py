@@ -28,12 +28,14 @@ CODE_SETS_CSV = SEEDS_DIR / "grading_code_sets.csv"
 
 # Contract C1: the columns of the criteria seed, in order.
 CRITERIA_COLUMNS = ("code", "kind", "level", "title_zh", "title_en", "reads", "window")
-LEVEL_ORDER = ("D", "C", "A", "B")
-LEVEL_NAMES = {
-    "D": "D, seriously untrustworthy (严重失信)",
-    "C": "C, untrustworthy (失信)",
-    "A": "A, trustworthy (守信)",
-    "B": "B, basically trustworthy (基本守信)",
+LEVELS = ("A", "B", "C", "D")
+# Reason codes are grouped by the level whose criterion they are (the letter of the code), in the order a level
+# is decided: D first, then C, then the criteria of A and B.
+CODE_FAMILIES = {
+    "D": "D criteria, seriously untrustworthy (严重失信): any one makes D",
+    "C": "C criteria, untrustworthy (失信): any one makes C when no D criterion holds",
+    "A": "A criteria, trustworthy (守信): all must hold for A; a failed one is a reason of a B level",
+    "B": "B criteria, basically trustworthy (基本守信): a failed one makes the B level provisional",
 }
 
 
@@ -78,7 +80,7 @@ def load_criteria(path: Path | None = None) -> list[Criterion]:
     for line, row in enumerate(read_csv_rows(path, CRITERIA_COLUMNS), start=2):
         if row["kind"] not in ("reason", "signal"):
             raise DocsError(f"{path}:{line}: kind {row['kind']!r} is neither reason nor signal")
-        if row["kind"] == "reason" and row["level"] not in LEVEL_ORDER:
+        if row["kind"] == "reason" and row["level"] not in LEVELS:
             raise DocsError(f"{path}:{line}: reason {row['code']} leads to level {row['level']!r}, not A-D")
         criteria.append(
             Criterion(
@@ -133,18 +135,21 @@ def _reads_text(reads: tuple[str, ...], feeds: dict[str, registry.Feed], where: 
 def render_reason_codes(criteria: list[Criterion], policy: dict[str, PolicyParameter],
                         feeds: dict[str, registry.Feed]) -> str:
     reasons = [c for c in criteria if c.kind == "reason"]
+    unplaced = [c.code for c in reasons if c.code.split(".")[0] not in CODE_FAMILIES]
+    if unplaced:
+        raise DocsError(f"criteria: reason codes {unplaced} are not the criterion of a level A-D")
     lines: list[str] = []
-    for level in LEVEL_ORDER:
-        at_level = [c for c in reasons if c.level == level]
-        if not at_level:
+    for family, heading in CODE_FAMILIES.items():
+        in_family = [c for c in reasons if c.code.startswith(f"{family}.")]
+        if not in_family:
             continue
-        lines += ["", f"#### {LEVEL_NAMES[level]}", ""]
+        lines += ["", f"#### {heading}", ""]
         lines += _table(
-            ["code", "中文", "meaning", "reads", "window"],
+            ["code", "中文", "meaning", "leads to", "reads", "window"],
             (
-                [f"`{c.code}`", c.title_zh, c.title_en, _reads_text(c.reads, feeds, f"criteria {c.code}"),
+                [f"`{c.code}`", c.title_zh, c.title_en, c.level, _reads_text(c.reads, feeds, f"criteria {c.code}"),
                  _window_text(c.window, policy, f"criteria {c.code}")]
-                for c in at_level
+                for c in in_family
             ),
         )
     return "\n".join(lines[1:])

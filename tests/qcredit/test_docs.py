@@ -48,7 +48,8 @@ def test_the_criteria_seed_holds_every_code_and_signal_of_the_rules_once() -> No
     for c in criteria:
         assert c.title_zh and c.title_en and c.reads, f"{c.code} lacks a meaning or the data it reads"
         if c.kind == "reason":
-            assert c.level == c.code[0], f"{c.code} leads to level {c.level}"
+            # a D or C criterion that holds makes that level; a failed A or B criterion leaves the enterprise B
+            assert c.level == {"D": "D", "C": "C"}.get(c.code[0], "B"), f"{c.code} leads to level {c.level}"
 
 
 def test_every_code_the_grading_models_emit_has_a_meaning_in_the_seed() -> None:
@@ -106,8 +107,9 @@ def test_a_policy_edit_makes_the_check_fail_until_the_docs_are_rendered_again(
         (lambda t: t.replace(",y1_years", ",y2_years", 1), "y2_years"),
         (lambda t: t.replace("title_en,", "english,", 1), "title_en"),
         (lambda t: t.replace(",reason,D,", ",reason,E,", 1), "level 'E'"),
+        (lambda t: t.replace("\nD.1,", "\nE.1,", 1), "E.1"),
     ],
-    ids=["unknown feed", "unknown window", "missing column", "unknown level"],
+    ids=["unknown feed", "unknown window", "missing column", "unknown level", "code of no level"],
 )
 def test_a_seed_the_docs_cannot_describe_is_refused_with_the_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], edit, message: str
