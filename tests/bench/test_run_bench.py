@@ -100,13 +100,13 @@ def test_a_readme_without_the_results_block_is_an_error_naming_the_lines_to_add(
 
 
 def test_the_readme_shows_the_recorded_results_as_the_benchmark_renders_them() -> None:
-    """The JSON under bench/results is the one record of a run: README.md's tables are rendered from it."""
+    """The JSON under bench/results is the one record of a run: bench/README.md's tables are rendered from it."""
     readme = run_bench.README.read_text()
     for name in ("1000000", "5000000"):
         result = run_bench.RESULTS / f"{name}.json"
         table = run_bench.markdown(json.loads(result.read_text()))
         assert run_bench.readme_with_table(readme, name, table) == readme, (
-            f"README.md is out of date for {result}: run `bench/run_bench.py --readme-from {result}`"
+            f"bench/README.md is out of date for {result}: run `bench/run_bench.py --readme-from {result}`"
         )
 
 

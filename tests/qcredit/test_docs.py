@@ -253,14 +253,21 @@ def _documents() -> list[Path]:
     return [README, ROOT / "bench" / "README.md", *sorted(docs.DOCS_DIR.glob("*.md"))]
 
 
+def _anchors(doc: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#+ (.+)$", _read(doc), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
 def test_every_relative_link_in_the_readme_and_docs_resolves() -> None:
     broken = []
     for doc in _documents():
         for target in re.findall(r"\]\(([^)\s]+)\)", _read(doc)):
-            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            if re.match(r"[a-z]+:", target):
                 continue
-            path = target.split("#")[0]
-            if not (doc.parent / path).exists():
+            path, _, anchor = target.partition("#")
+            linked = (doc.parent / path) if path else doc
+            if not linked.exists() or (anchor and linked.suffix == ".md" and anchor not in _anchors(linked)):
                 broken.append(f"{doc.relative_to(ROOT)} -> {target}")
     assert not broken, broken
 
