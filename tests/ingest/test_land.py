@@ -16,7 +16,7 @@ import pytest
 from ingest_testkit import AS_OF, SAMPLE_INBOX, entries
 from polars.testing import assert_frame_equal
 
-from ingest import land, registry
+from ingest import lake_schema, land, registry
 from ingest.identifiers import org_check_char
 from qcredit import pipeline
 from qcredit.cli import main as cli_main
@@ -71,7 +71,7 @@ def test_sample_bad_rows_are_quarantined_with_readable_reasons(landed_sample: tu
     assert json.loads(bad_kind["raw"])["record_id"] == "INS000015"
     bad_uscc = quarantine(home, "quality/violations").row(0, named=True)
     assert bad_uscc["reason"] == "uscc: check character wrong in '913301065032807880' (expected '7')"
-    assert set(quarantine(home, "quality/violations").columns) == set(land.QUARANTINE_SCHEMA)
+    assert set(quarantine(home, "quality/violations").columns) == set(lake_schema.QUARANTINE_SCHEMA)
 
 
 def test_sample_identifiers_resolve(landed_sample: tuple[Path, list[dict]]) -> None:
@@ -98,7 +98,7 @@ def test_lake_layout_schema_and_stamps(landed_sample: tuple[Path, list[dict]]) -
     frame = pl.read_parquet(part)
     declared = [c.name for c in registry.get_feed("tax/tax_credit").tables[0].columns]
     assert frame.columns == [*declared, "uscc", "identifier", "identifier_kind", "unresolved_reason",
-                             *land.STAMPS]
+                             *lake_schema.STAMPS]
     assert frame.schema["rated_on"] == pl.Date and frame.schema["evaluation_year"] == pl.Int64
     assert frame.schema["_delivery_seq"] == pl.Int32 and frame.schema["_source_line"] == pl.Int32
     row = frame.row(2, named=True)
