@@ -3,7 +3,7 @@
 The feed declarations (``ingest/feeds/<agency>/<dataset>.yml``) say which tables land in the lake and with which
 columns; dbt reads the same tables through ``dbt_project/models/staging/<agency>/_<agency>__sources.yml``. This
 module writes those files from ``ingest.registry`` (``python -m qcredit.dbt_sources``) and can check that the
-committed files are current (``python -m qcredit.dbt_sources --check``, also run by ``tests/dbt``).
+committed files are current (``python -m qcredit.dbt_sources --check``, also run by ``tests/qcredit``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from qcredit import settings
 HEADER = """\
 # GENERATED FILE: do not edit by hand.
 # Written by `python -m qcredit.dbt_sources` from the feed registry (ingest/feeds/{agency}/*.yml);
-# tests/dbt/test_dbt_sources.py fails when it is out of date. Change the feed declaration, then regenerate.
+# tests/qcredit/test_generated_sources.py fails when it is out of date. Change the feed declaration, then regenerate.
 """
 
 EXTERNAL_LOCATION = (
