@@ -90,10 +90,10 @@ def _machine_contention(before: Any, after: Any, own_cpu_seconds: float, sampler
             "other_cpu_seconds": round(max(others, 0.0), 1)}
 
 
-# An exact PSS reading walks every page table of every process (about 20 ms for a 1.5 GiB landing process): read
-# at every 0.2 s sample, or every second and at every possible peak, it cost the benchmark 28-30 CPU-seconds per 1M
-# ingest, taken from the pipeline it measures on a 2-core machine. So: exactly at least every PSS_EVERY_SECONDS,
-# and in between only when the estimate could beat the peak by more than PSS_PEAK_MARGIN.
+# An exact PSS reading walks every page table of every process, which grows with the process's memory: read at
+# every sample, or every second and at every possible peak, it took a visible share of a 1M ingest's CPU from
+# the pipeline it measures on a 2-core machine. So: exactly at least every PSS_EVERY_SECONDS, and in between only
+# when the estimate could beat the peak by more than PSS_PEAK_MARGIN.
 PSS_EVERY_SECONDS = 5.0
 PSS_PEAK_MARGIN = 0.01
 

@@ -26,6 +26,7 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # GB 11714: A=10 … Z=35
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
+IDENTIFIER_ERROR = "_identifier_error"  # the column `identify` adds: why an identifier is not valid, else null
 KIND_LABELS = {
     "uscc": "USCC (18 characters)",
     "legacy_tax_no": "legacy tax number (15 characters)",
@@ -101,8 +102,8 @@ def explain_bad(column: str, value: str, kinds: tuple[str, ...]) -> str:
 
 # -- vectorized forms ----------------------------------------------------------------------------------
 # Check characters are weighted sums over fixed positions: numpy computes them for a whole column at once
-# from the Arrow string buffer (a regex or per-position polars slices are ~10x slower at millions of rows),
-# one pass per character position.
+# from the Arrow string buffer, one pass per character position (a regex, or polars slicing each position,
+# walks the text of every row once per position and costs far more).
 
 
 def _lut(values: dict[str, int]) -> np.ndarray:
@@ -303,7 +304,7 @@ def resolve(frame: pl.DataFrame, references: dict[str, Reference], into: str = "
 
 
 def identify(frame: pl.DataFrame, ident: Identifier) -> pl.DataFrame:
-    """Add `identifier`, `identifier_kind` and `_identifier_error` (a reason, null when the identifier is fine).
+    """Add `identifier`, `identifier_kind` and `IDENTIFIER_ERROR` (a reason, null when the identifier is fine).
 
     Identifier columns must already be normalized. The declared column names the enterprise; when it is
     empty, `when_blank` names another column (e.g. the customs code) to use instead.
@@ -318,7 +319,7 @@ def identify(frame: pl.DataFrame, ident: Identifier) -> pl.DataFrame:
         kind = pl.when(given).then(pl.lit(kinds)).otherwise(kind)
     out = frame.with_columns(identifier=identifier, identifier_kind=kind)
     # Bad identifiers are a few rows in thousands: each distinct one is explained once, and the words are put
-    # at their rows (a lookup over every row cost a sixth of this function).
+    # at their rows (mapping every row through a lookup would touch all rows for the few bad ones).
     bad_rows = out.select(
         pl.arg_where(pl.col("identifier").is_not_null() & pl.col("identifier_kind").is_null())
     ).to_series()
@@ -330,4 +331,4 @@ def identify(frame: pl.DataFrame, ident: Identifier) -> pl.DataFrame:
             explained[src.column, value] = explain_bad(src.column, value, src.kinds)
         words.append(explained[src.column, value])
     error = pl.repeat(None, out.height, dtype=pl.String, eager=True).scatter(bad_rows, words)
-    return out.with_columns(error.alias("_identifier_error"))
+    return out.with_columns(error.alias(IDENTIFIER_ERROR))

@@ -27,42 +27,21 @@ from pathlib import Path
 import polars as pl
 
 from ingest import identifiers, paths, registry
+from ingest.lake_schema import QUARANTINE_SCHEMA, lake_schema
 from ingest.readers import RawTable, Unreadable, read_delivery
 from ingest.registry import Feed, Table
-from ingest.validate import (
-    Checked,
-    Part,
-    Rejected,
-    check_in_slices,
-    check_structure,
-    check_tables,
-    landed_schema,
-)
+from ingest.validate import Checked, Part, Rejected, check_in_slices, check_structure, check_tables
 
 EMPTY_DELIVERY = "00000000_00"
-# The text stamps are one value per file: as Categorical, Parquet gets their dictionary as it is instead of
-# hashing every row's copy (7-27% of a lake write on the 1M drop). The Parquet type stays a string (DuckDB
-# reads VARCHAR); polars reads the lake's stamps back as Categorical.
-STAMPS: dict[str, pl.DataType] = {
-    "_agency": pl.Categorical, "_dataset": pl.Categorical, "_table": pl.Categorical, "_delivery_date": pl.Date,
-    "_delivery_seq": pl.Int32, "_delivery_id": pl.Categorical, "_source_file": pl.Categorical,
-    "_source_line": pl.Int32, "_file_sha256": pl.Categorical,
-}
-QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
-    "agency": pl.String, "dataset": pl.String, "table": pl.String, "file": pl.String, "line": pl.Int64,
-    "reason": pl.String, "raw": pl.String, "delivery_date": pl.Date, "delivery_seq": pl.Int32,
-}
 # The lake keeps a row's `identifier` only where it is not its resolved `uscc` (a legacy tax number, a customs
-# code, a bad or unresolved identifier): almost every row is named by its USCC, and a second copy of a
-# million distinct USCCs was a quarter of a lake write and a third of the file. Staging restores it as
-# coalesce(identifier, uscc).
+# code, a bad or unresolved identifier): almost every row is named by its USCC, and a second copy of each
+# distinct USCC made the lake write and the file much bigger. Staging restores it as coalesce(identifier, uscc).
 IDENTIFIER_WHEN_NOT_USCC = (
     pl.when(pl.col("identifier").ne_missing(pl.col("uscc"))).then(pl.col("identifier")).alias("identifier")
 )
 MAX_WARNINGS = 1000  # listed in the manifest; `warning_count` has them all
 # Rows (list items included) validated in one batch; a bigger file is a batch of its own, validated in slices
-# of this many rows. A landing process's peak memory grows with it (0.9-1.8 GiB per feed at 500k on the 1M
-# drop; licences at 1M rows per batch took 2.7 GiB where 500k took 1.4).
+# of this many rows. A landing process's peak memory grows with it (bench/README.md has the measurements).
 BATCH_ROWS = 500_000
 
 
@@ -105,7 +84,7 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Write then rename: readers see the whole file or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # zstd level 1: twice as fast to write as polars' default level 3, and within 1% of its size here
+    # zstd level 1: much faster to write than polars' default level 3, for files barely bigger
     frame.write_parquet(tmp, compression="zstd", compression_level=1)
     os.replace(tmp, path)
 
@@ -117,15 +96,11 @@ def _write_json(entry: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _lake_schema(table: Table) -> dict[str, pl.DataType]:
-    return {**landed_schema(table), **STAMPS}
-
-
 def _ensure_tables(home: Path, tables: list[Table]) -> None:
     for table in tables:
         path = table_dir(home, table) / f"delivery={EMPTY_DELIVERY}" / "part-empty.parquet"
         if not path.exists():
-            _write_parquet(pl.DataFrame(schema=_lake_schema(table)), path)
+            _write_parquet(pl.DataFrame(schema=lake_schema(table)), path)
 
 
 def ensure_lake(home: Path) -> None:
@@ -356,7 +331,7 @@ def _stamped(c: Checked, d: Delivery, sha: str) -> pl.DataFrame:
         pl.lit(stamps[name], dtype=dtype).alias(name) if name in stamps
         else IDENTIFIER_WHEN_NOT_USCC if name == "identifier"
         else pl.col(name).cast(dtype)
-        for name, dtype in _lake_schema(c.table).items()
+        for name, dtype in lake_schema(c.table).items()
     )
 
 

@@ -3,7 +3,7 @@
 The feed declarations (``ingest/feeds/<agency>/<dataset>.yml``) say which tables land in the lake and with which
 columns; dbt reads the same tables through ``dbt_project/models/staging/<agency>/_<agency>__sources.yml``. This
 module writes those files from ``ingest.registry`` (``python -m qcredit.dbt_sources``) and can check that the
-committed files are current (``python -m qcredit.dbt_sources --check``, also run by ``tests/dbt``).
+committed files are current (``python -m qcredit.dbt_sources --check``, also run by ``tests/qcredit``).
 """
 
 from __future__ import annotations
@@ -15,47 +15,18 @@ from pathlib import Path
 import yaml
 
 from ingest import registry
+from ingest.lake_schema import added_columns, duckdb_type
 from qcredit import settings
-
-# The lake's column types (ARCHITECTURE.md section 2) as DuckDB names them.
-_DUCKDB_TYPES = {"str": "varchar", "int": "bigint", "float": "double", "date": "date", "bool": "boolean"}
-
-# Columns every landed table carries after its declared ones (ARCHITECTURE.md section 2).
-IDENTITY_COLUMNS = (
-    ("uscc", "varchar", "the resolved USCC; null when the identifier resolved to no USCC at landing"),
-    ("identifier", "varchar", "the normalized identifier that named the enterprise; null where it is the row's "
-                              "uscc (staging restores it)"),
-    ("identifier_kind", "varchar", "uscc, legacy_tax_no or customs_code"),
-    ("unresolved_reason", "varchar", "why uscc is null; null when resolved"),
-)
-STAMP_COLUMNS = (
-    ("_agency", "varchar", "agency that delivered the row"),
-    ("_dataset", "varchar", "dataset of the delivery"),
-    ("_table", "varchar", "lake table"),
-    ("_delivery_date", "date", "delivery (extraction) date from the file name"),
-    ("_delivery_seq", "integer", "same-day re-delivery sequence (00 for a file without suffix)"),
-    ("_delivery_id", "varchar", "YYYYMMDD_NN"),
-    ("_source_file", "varchar", "file path relative to the inbox"),
-    ("_source_line", "integer", "line (CSV, JSONL) or sheet row (XLSX) in the delivered file"),
-    ("_file_sha256", "varchar", "sha256 of the delivered file"),
-)
 
 HEADER = """\
 # GENERATED FILE: do not edit by hand.
 # Written by `python -m qcredit.dbt_sources` from the feed registry (ingest/feeds/{agency}/*.yml);
-# tests/dbt/test_dbt_sources.py fails when it is out of date. Change the feed declaration, then regenerate.
+# tests/qcredit/test_generated_sources.py fails when it is out of date. Change the feed declaration, then regenerate.
 """
 
 EXTERNAL_LOCATION = (
     "read_parquet('{{{{ env_var(\"QCREDIT_HOME\") }}}}/lake/{agency}/{table}/*/*.parquet', union_by_name=true)"
 )
-
-
-def _column_type(column: registry.Column) -> str:
-    if column.type == "list":
-        fields = ", ".join(f"{f.name} {_column_type(f)}" for f in column.fields)
-        return f"struct({fields})[]"
-    return _DUCKDB_TYPES[column.type]
 
 
 def _identifier_kinds(identifier: registry.Identifier) -> list[str]:
@@ -81,20 +52,18 @@ def source_document(agency: str, feeds: list[registry.Feed]) -> dict:
     tables = []
     for feed in feeds:
         for table in feed.tables:
-            declared = {c.name for c in table.columns}
             columns = [
                 {
                     "name": c.name,
-                    "data_type": _column_type(c),
+                    "data_type": duckdb_type(c),
                     "description": _column_description(c),
                     **({"meta": {"personal": True}} if c.name in table.personal_columns else {}),
                 }
                 for c in table.columns
             ]
             columns += [
-                {"name": name, "data_type": data_type, "description": description}
-                for name, data_type, description in IDENTITY_COLUMNS + STAMP_COLUMNS
-                if name not in declared
+                {"name": c.name, "data_type": c.duckdb_type, "description": c.description}
+                for c in added_columns(table)
             ]
             tables.append(
                 {

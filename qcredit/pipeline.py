@@ -67,7 +67,7 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from multiprocessing import get_context
 
-    from ingest.validate import keep_gx_offline
+    from ingest.gx import keep_gx_offline
 
     keep_gx_offline()  # the server imports GX
     context = get_context("forkserver")

@@ -19,18 +19,19 @@ DEMO_INBOX = DEMO_HOME / "inbox"
 
 
 # `qcredit run` lands feeds in parallel processes once a run has this much to land (below it, starting the
-# processes costs more than it saves). A landing process peaked at 1.5-2.2 GiB per feed on the 1M-enterprise
-# initial load, and keeps about its largest feed's peak: budget that much per worker.
+# processes costs more than it saves). A landing process keeps about the peak memory of the largest feed it
+# landed: budget that much per worker (bench/README.md has the measured peaks).
 PARALLEL_INGEST_MIN_BYTES = 64 * 2**20
-# Relative landing cost of a delivered byte by format (measured on the 1M-enterprise drop): a workbook's bytes
-# are compressed XML, and parsing them costs 3.5 times a CSV byte. Used only to start the costliest feeds first.
+# Relative landing cost of a delivered byte by format, as measured on the 1M-enterprise drop: a workbook's bytes
+# are compressed XML, dearer to parse than a CSV byte. Used only to start the costliest feeds first.
 LANDING_COST_PER_BYTE = {"csv": 1.0, "jsonl": 1.0, "xlsx": 3.5}
 
 
-# polars' allocator (jemalloc) in the processes that land feeds in parallel. polars hands freed memory back to
-# the kernel after 0.5-1 s, so every batch faulted its buffers in afresh: a quarter of the landing CPU was the
-# kernel's. Keeping freed pages 5 s landed the 1M-enterprise drop 13% faster (318 -> 278 s) for 0.6 GiB more at
-# the peak (2.7 -> 3.3 GiB PSS); never handing them back saved no more time and took 4.2 GiB.
+# polars' allocator (jemalloc) in the processes that land feeds in parallel. By default polars hands freed
+# memory back to the kernel within a second, so every batch faulted its buffers in afresh and much of the
+# landing CPU was the kernel's. Keeping freed pages a few seconds longer (the decay times below) lands faster for
+# a somewhat higher peak; never handing them back saved no more time and took far more memory. The
+# measurements are in bench/README.md.
 LANDING_ALLOCATOR_CONF = "dirty_decay_ms:5000,muzzy_decay_ms:5000"
 
 

@@ -52,7 +52,7 @@ def bucket_of(day: int) -> int:
 
 @dataclass(eq=False)  # hashed by identity: per-day event frames are cached per world
 class World:
-    """Static per-enterprise arrays for enterprise indices 0..n-1 (compact dtypes: 5M fits in ~200 MB)."""
+    """Static per-enterprise arrays for enterprise indices 0..n-1 (compact dtypes, so millions fit)."""
 
     seed: int
     n: int

@@ -2,7 +2,8 @@
 
 Frames arrive with the declared English column names (plus private `_…` helper columns, dropped here) and
 leave with the delivered headers of the feed declaration. The XLSX writer streams SpreadsheetML straight into
-the zip (inline strings, one date style): openpyxl's write-only mode is ~20x slower at a million rows.
+the zip (inline strings, one date style): openpyxl's write-only mode builds a Python object per cell, far too
+slow at a million rows.
 """
 
 from __future__ import annotations

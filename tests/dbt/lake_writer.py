@@ -10,27 +10,27 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest import registry
-from qcredit.dbt_sources import IDENTITY_COLUMNS, STAMP_COLUMNS
+from ingest.lake_schema import lake_schema
 
-_ARROW = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(), "bool": pa.bool_()}
-_STAMP_ARROW = {"varchar": pa.string(), "date": pa.date32(), "integer": pa.int32()}
+# The lake's polars types (`ingest.lake_schema`) as Arrow writes them: text stamps are plain strings here.
+_ARROW = {pl.String: pa.string(), pl.Categorical: pa.string(), pl.Int64: pa.int64(), pl.Int32: pa.int32(),
+          pl.Float64: pa.float64(), pl.Date: pa.date32(), pl.Boolean: pa.bool_()}
 
 
-def _arrow_type(column: registry.Column) -> pa.DataType:
-    if column.type == "list":
-        return pa.list_(pa.struct([(f.name, _arrow_type(f)) for f in column.fields]))
-    return _ARROW[column.type]
+def _arrow_type(dtype: pl.DataType) -> pa.DataType:
+    if isinstance(dtype, pl.List):
+        return pa.list_(pa.struct([(f.name, _arrow_type(f.dtype)) for f in dtype.inner.fields]))
+    return _ARROW[dtype if isinstance(dtype, type) else type(dtype)]
 
 
 def table_schema(table: registry.Table) -> pa.Schema:
-    declared = [(c.name, _arrow_type(c)) for c in table.columns]
-    names = {name for name, _ in declared}
-    extra = [(name, _STAMP_ARROW[t]) for name, t, _ in IDENTITY_COLUMNS + STAMP_COLUMNS if name not in names]
-    return pa.schema(declared + extra)
+    """The table's lake columns in lake order (declared, identity, stamps)."""
+    return pa.schema([(name, _arrow_type(dtype)) for name, dtype in lake_schema(table).items()])
 
 
 def find_table(table_id: str) -> registry.Table:

@@ -1,11 +1,7 @@
-"""The dbt source declarations are generated from the feed registry and must not drift from it."""
+"""The dbt project covers the lake: a staging model per lake table, and personal columns stay in the lake.
+(That the generated source declarations match the registry is tests/qcredit/test_generated_sources.py.)"""
 
 from qcredit import dbt_sources
-
-
-def test_generated_sources_match_the_registry():
-    stale = dbt_sources.stale_files()
-    assert not stale, f"regenerate with `python -m qcredit.dbt_sources`: {[str(p) for p in stale]}"
 
 
 def test_every_lake_table_has_a_staging_model():

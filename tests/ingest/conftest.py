@@ -6,9 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ingest_testkit import AS_OF, SAMPLE_INBOX
-
-from qcredit import pipeline
+from ingest_testkit import AS_OF, SAMPLE_INBOX, land_all
 
 
 @pytest.fixture
@@ -21,4 +19,4 @@ def inbox(tmp_path: Path) -> Path:
 def landed_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     """The sample drop landed once as of 2026-11-20: (home, results)."""
     home = tmp_path_factory.mktemp("home")
-    return home, pipeline.ingest(SAMPLE_INBOX, home, AS_OF)
+    return home, land_all(SAMPLE_INBOX, home, AS_OF)

@@ -1,25 +1,18 @@
-"""Landing end to end on real polars / GX / Parquet: the sample drop, re-ingest, rejections, the shrink
+"""Landing end to end on real polars / GX / Parquet: the sample drop, rejections, the shrink
 guard, as-of, same-day re-deliveries, warnings, unresolved rows and a feed added by declaration alone."""
 
 from __future__ import annotations
 
 import json
-import os
-import resource
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
-from ingest_testkit import AS_OF, SAMPLE_INBOX, entries
-from polars.testing import assert_frame_equal
+from ingest_testkit import AS_OF, SAMPLE_INBOX, assert_same_landing, entries, land_all, without_paths
 
-from ingest import land, registry
+from ingest import lake_schema, land, registry
 from ingest.identifiers import org_check_char
-from qcredit import pipeline
-from qcredit.cli import main as cli_main
 
 TAX_HEADER = "纳税人识别号,纳税人名称,评价年度,纳税信用级别,评价日期\n"
 
@@ -71,7 +64,7 @@ def test_sample_bad_rows_are_quarantined_with_readable_reasons(landed_sample: tu
     assert json.loads(bad_kind["raw"])["record_id"] == "INS000015"
     bad_uscc = quarantine(home, "quality/violations").row(0, named=True)
     assert bad_uscc["reason"] == "uscc: check character wrong in '913301065032807880' (expected '7')"
-    assert set(quarantine(home, "quality/violations").columns) == set(land.QUARANTINE_SCHEMA)
+    assert set(quarantine(home, "quality/violations").columns) == set(lake_schema.QUARANTINE_SCHEMA)
 
 
 def test_sample_identifiers_resolve(landed_sample: tuple[Path, list[dict]]) -> None:
@@ -98,7 +91,7 @@ def test_lake_layout_schema_and_stamps(landed_sample: tuple[Path, list[dict]]) -
     frame = pl.read_parquet(part)
     declared = [c.name for c in registry.get_feed("tax/tax_credit").tables[0].columns]
     assert frame.columns == [*declared, "uscc", "identifier", "identifier_kind", "unresolved_reason",
-                             *land.STAMPS]
+                             *lake_schema.STAMPS]
     assert frame.schema["rated_on"] == pl.Date and frame.schema["evaluation_year"] == pl.Int64
     assert frame.schema["_delivery_seq"] == pl.Int32 and frame.schema["_source_line"] == pl.Int32
     row = frame.row(2, named=True)
@@ -114,17 +107,6 @@ def test_lake_layout_schema_and_stamps(landed_sample: tuple[Path, list[dict]]) -
     assert not list((home / "lake").rglob("*.tmp"))
 
 
-def test_reingest_through_the_cli_adds_nothing(landed_sample: tuple[Path, list[dict]],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    home, _ = landed_sample
-    before = sorted(str(p) for p in (home / "lake").rglob("*") if p.is_file())
-    assert cli_main(["ingest", "--inbox", str(SAMPLE_INBOX), "--home", str(home), "--as-of", AS_OF]) == 0
-    after = sorted(str(p) for p in (home / "lake").rglob("*") if p.is_file())
-    assert before == after
-    out = capsys.readouterr().out
-    assert "already landed" in out and "totals: 18 files; read 0" in out
-
-
 # -- bad files -------------------------------------------------------------------------------------------
 
 
@@ -137,7 +119,7 @@ def test_bad_files_are_rejected_whole_while_the_other_feeds_load(inbox: Path, tm
     (inbox / "quality/accidents_20261120.csv").write_text(
         "record_id,uscc,occurred_on,description\nACC9,911101087986432663,2026-06-03,x\n", encoding="utf-8")
     home = tmp_path / "home"
-    results = pipeline.ingest(inbox, home, AS_OF)
+    results = land_all(inbox, home, AS_OF)
     files = entries(results)
     assert_accounted(results)
     rejected = {k: e["reason"] for k, e in files.items() if e["status"] == "rejected"}
@@ -415,33 +397,6 @@ def write_batch_file(path: Path, spec: list | None, first: Path) -> None:
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
 
-def landed_state(home: Path, feed_id: str) -> tuple[dict, dict, dict]:
-    """(manifest entries, lake Parquet files, quarantine files) of one feed, by path."""
-    lake = home / "lake"
-    agency = feed_id.split("/")[0]
-    read = {p.relative_to(lake).as_posix(): pl.read_parquet(p)
-            for p in sorted(lake.glob(f"{agency}/*/delivery=*/*.parquet"))}
-    quarantined = {p.name: pl.read_parquet(p) for p in sorted((lake / "_quarantine" / feed_id).glob("*.parquet"))}
-    manifest = {p.name: json.loads(p.read_text(encoding="utf-8"))
-                for p in sorted((lake / "_manifest" / feed_id).glob("*.json"))}
-    return manifest, read, quarantined
-
-
-def assert_same_landing(home_a: Path, home_b: Path, feed_id: str) -> None:
-    """The feed's manifests, lake Parquet and quarantine files are the same in both homes."""
-    one, two = landed_state(home_a, feed_id), landed_state(home_b, feed_id)
-    assert one[0] == two[0], feed_id
-    for frames_one, frames_two in zip(one[1:], two[1:], strict=True):
-        assert list(frames_one) == list(frames_two), feed_id
-        for path, frame in frames_one.items():
-            assert_frame_equal(frame, frames_two[path])
-
-
-def without_paths(files: list[dict]) -> list[dict]:
-    """Manifest entries less `quarantine_file`, a path that differs with the home folder."""
-    return [{k: v for k, v in e.items() if k != "quarantine_file"} for e in files]
-
-
 @pytest.mark.parametrize("batch_rows", [land.BATCH_ROWS, 4])
 @pytest.mark.parametrize("feed_id", list(BATCH_FILES))
 def test_a_batch_lands_each_file_as_landing_them_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -486,25 +441,6 @@ def test_batch_dates_are_checked_against_their_own_delivery(tmp_path: Path) -> N
     assert "note" not in json.loads(raw["quality/inspections_20261110.csv"])
 
 
-def test_feeds_landed_in_parallel_processes_land_as_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two landing processes (a fresh one per feed, forked from a server, a feed after the references it
-    resolves through) give the same manifests, lake and quarantine as one process; the sample's legacy tax numbers
-    and blank customs USCCs resolve only if their reference feeds landed first."""
-    monkeypatch.setattr(pipeline.settings, "PARALLEL_INGEST_MIN_BYTES", 0)
-    serial = pipeline.ingest(SAMPLE_INBOX, tmp_path / "serial", AS_OF, workers=1)
-    parallel = pipeline.ingest(SAMPLE_INBOX, tmp_path / "parallel", AS_OF, workers=2)
-    assert [r["feed_id"] for r in parallel] == [r["feed_id"] for r in serial]
-    run_specific = ("seconds", "inbox", "peak_rss_mib")  # how long, where, how much memory (parallel only)
-    for a, b in zip(serial, parallel, strict=True):
-        assert without_paths(a["files"]) == without_paths(b["files"])
-        assert {k: v for k, v in a.items() if k not in (*run_specific, "files")} == {
-            k: v for k, v in b.items() if k not in (*run_specific, "files")}
-    for feed_id in registry.feed_ids():
-        assert_same_landing(tmp_path / "serial", tmp_path / "parallel", feed_id)
-    assert sum(e["rows_unresolved"] for e in entries(parallel).values()) == 0
-    assert all(r["peak_rss_mib"] > 0 for r in parallel)  # each feed's own process reports its peak
-
-
 @pytest.mark.parametrize("feed_id", list(BATCH_FILES))
 def test_a_file_validated_in_slices_lands_as_validated_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              feed_id: str) -> None:
@@ -526,24 +462,8 @@ def test_a_file_validated_in_slices_lands_as_validated_whole(tmp_path: Path, mon
 def test_the_sample_drop_validated_in_slices_lands_as_validated_whole(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Every format, the workbook's three sheets and identifier resolution, one row at a time."""
-    pipeline.ingest(SAMPLE_INBOX, tmp_path / "whole", AS_OF, workers=1)
+    land_all(SAMPLE_INBOX, tmp_path / "whole", AS_OF)
     monkeypatch.setattr(land, "BATCH_ROWS", 1)
-    pipeline.ingest(SAMPLE_INBOX, tmp_path / "sliced", AS_OF, workers=1)
+    land_all(SAMPLE_INBOX, tmp_path / "sliced", AS_OF)
     for feed_id in registry.feed_ids():
         assert_same_landing(tmp_path / "whole", tmp_path / "sliced", feed_id)
-
-
-def test_a_landing_process_configures_polars_allocator_before_importing_polars(tmp_path: Path) -> None:
-    """The allocator setting reaches polars in each landing process: jemalloc rejects an unknown option, and
-    with `abort_conf` it stops the process, which it can do only if it read the setting. Run in a process of its
-    own (no core dump, a landing server of its own) whose error output the test reads."""
-    code = (
-        "from qcredit import pipeline, settings\n"
-        "settings.PARALLEL_INGEST_MIN_BYTES = 0\n"
-        f"pipeline.ingest({str(SAMPLE_INBOX)!r}, {str(tmp_path / 'home')!r}, {AS_OF!r}, workers=2)\n"
-    )
-    env = {**os.environ, "QCREDIT_LANDING_ALLOCATOR_CONF": "abort_conf:true,no_such_option:1"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))
-    assert done.returncode != 0
-    assert "Invalid conf pair: no_such_option:1" in done.stderr

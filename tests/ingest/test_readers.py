@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 
 from ingest import readers
+from ingest.cast import cast_table
 from ingest.readers import Unreadable, read_delivery
 from ingest.registry import get_feed
-from ingest.validate import Rejected, cast_table, check_structure
+from ingest.validate import Rejected, check_structure
 
 TAX_HEADER = "纳税人识别号,纳税人名称,评价年度,纳税信用级别,评价日期\n"
 

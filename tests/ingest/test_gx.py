@@ -1,6 +1,6 @@
 """GX asks first only whether the rules that passed on a suite's last chunk pass, and lists failing rows only
-for the others (`validate._validate_chunk`); rules with a row condition get a frame of their own columns
-(`validate._rule_groups`). Both must change the cost, never the outcome."""
+for the others (`gx._validate_chunk`); rules with a row condition get a frame of their own columns
+(`gx._rule_groups`). Both must change the cost, never the outcome."""
 
 from __future__ import annotations
 
@@ -11,27 +11,28 @@ import pytest
 from polars.testing import assert_frame_equal
 from test_slices import register_rows
 
-from ingest import registry, validate
+from ingest import gx, registry
 from ingest.readers import RawTable
-from ingest.validate import Part, check_tables
+from ingest.rules import table_rules
+from ingest.validate import Checked, Part, check_tables
 
 FEED = registry.get_feed("quality/enterprises")
 TABLE = FEED.tables[0]
 SUITE = f"{FEED.expectations}:{TABLE.name}:#0"  # the main frame's unconditional rules, as run_suite names them
 
 
-def validated(last_failed: set[int] | None, monkeypatch: pytest.MonkeyPatch) -> validate.Checked:
+def validated(last_failed: set[int] | None, monkeypatch: pytest.MonkeyPatch) -> Checked:
     """The register rows checked after a chunk on which the rules `last_failed` failed (None: no chunk yet)."""
-    monkeypatch.setattr(validate, "_LAST_FAILED", {} if last_failed is None else {SUITE: set(last_failed)})
+    monkeypatch.setattr(gx, "_LAST_FAILED", {} if last_failed is None else {SUITE: set(last_failed)})
     return check_tables(FEED, TABLE, [Part(RawTable(TABLE, register_rows(40)), date(2026, 11, 1))], {})[0]
 
 
 def test_the_outcome_does_not_depend_on_which_rules_failed_on_the_last_chunk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rules = validate.declared_rules(FEED, TABLE) + validate.suite_rules(FEED, TABLE)
+    rules = table_rules(FEED, TABLE)
     first = validated(None, monkeypatch)
-    failed = validate._LAST_FAILED[SUITE]  # what the next chunk of the suite starts from
+    failed = gx._LAST_FAILED[SUITE]  # what the next chunk of the suite starts from
     assert failed and len(failed) < len(rules), "some rules fail on these rows, not all"
     assert sorted(first.quarantined["line"].to_list()) == [3, 7, 9, 40]
     for guess in (failed, set(range(len(rules))), set(range(len(rules))) - failed, {max(failed) + 1}):
@@ -39,7 +40,7 @@ def test_the_outcome_does_not_depend_on_which_rules_failed_on_the_last_chunk(
         assert_frame_equal(again.landed, first.landed)
         assert_frame_equal(again.quarantined, first.quarantined)
         assert again.warnings == first.warnings
-        assert validate._LAST_FAILED[SUITE] == failed
+        assert gx._LAST_FAILED[SUITE] == failed
 
 
 INSPECTIONS = registry.get_feed("quality/inspections")
@@ -47,8 +48,8 @@ INSPECTIONS = registry.get_feed("quality/inspections")
 
 def test_rules_with_a_row_condition_are_validated_on_their_own_columns_with_the_same_outcome() -> None:
     table = INSPECTIONS.tables[0]
-    rules = validate.declared_rules(INSPECTIONS, table) + validate.suite_rules(INSPECTIONS, table)
-    groups = validate._rule_groups(rules)
+    rules = table_rules(INSPECTIONS, table)
+    groups = gx._rule_groups(rules)
     conditional = [n for n, r in enumerate(rules) if r.config["kwargs"].get("row_condition")]
     assert len(conditional) == 2 and conditional in groups, "both severity rules read result and severity"
     assert sorted(n for g in groups for n in g) == list(range(len(rules)))
