@@ -16,6 +16,7 @@
         _table as lake_table,
         _delivery_date as delivery_date,
         _delivery_seq as delivery_seq,
+        _delivery_id as delivery_id,
         _source_file as source_file,
         _source_line as source_line
 {%- endmacro %}
@@ -30,6 +31,7 @@
         unresolved_reason,
         agency,
         dataset,
+        delivery_id,
         source_file,
         source_line
 {%- endmacro %}
