@@ -120,3 +120,17 @@ def test_unresolved_lists_the_deregistered_enterprise_rows(graded):
     assert rows, "the deregistered S10 has rows in several datasets"
     assert {r["identifier"] for r in rows} == {"913301062007404175"}
     assert all(r["reason"] for r in rows)
+
+
+def test_every_c_and_d_reason_and_signal_cites_a_delivered_record(graded):
+    """criterion_evidence: each C/D reason and signal has a row, and each row's file and line hold its record."""
+    from tests.scenarios.evidence import evidence_problems, uncited_codes
+
+    home, _ = graded
+    levels = query(home, "select * from exports.enterprise_levels")
+    evidence = query(home, "select * from exports.criterion_evidence order by all")
+    assert any(row["level"] in ("C", "D") for row in levels) and evidence
+    assert uncited_codes(levels, evidence) == []
+    assert evidence_problems(sample_dir() / "inbox", evidence) == []
+    titles = {r["code"]: r["title_zh"] for r in query(home, "select code, title_zh from seeds.criteria")}
+    assert all(row["title"] == titles[row["code"]] for row in evidence)
