@@ -22,6 +22,7 @@ INTERNAL_FILES = (
     "d_review_queue",
     "level_changes",
     "unresolved",
+    "criterion_evidence", "risk_score_breakdown",
 )
 PUBLIC_FILES = ("public_a_list", "public_d_list")
 PUBLIC_COLUMNS = {  # OUTPUTS.md: public files carry exactly these columns, checked before anything is written

@@ -49,8 +49,8 @@
         through the window; where most keys are corrected (complaints), counting first only adds work.
         Keys are counted by their hash, narrower than the key: a collision only sends a few more keys through
         the window, where they are still ranked correctly. The versions are read again for each use, not held:
-        held (`as materialized`), inspections' 6M rows took over 1 GB, and DuckDB spilled while another model
-        ran beside it (alone at a 1 GB limit: 1.8 GiB spilled against 0.25), for no less CPU. -#}
+        held (`as materialized`), a large event table's versions take more memory than the build can spare
+        while another model runs beside it, so DuckDB spills, for no less CPU. -#}
     {%- set key_hash = 'hash(' ~ key_columns | join(', ') ~ ')' -%}
     with
 

@@ -67,3 +67,18 @@
     {%- endfor -%}
     {{ return('(' ~ quoted | join(', ') ~ ')') }}
 {%- endmacro %}
+
+{#- The cross-agency signal names, from the criteria seed (kind `signal`), sorted. -#}
+{% macro signal_codes() -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select code from {{ _seed_relation('criteria') }} where kind = 'signal' order by code
+    {%- endset -%}
+    {%- set codes = run_query(query).columns[0].values() -%}
+    {%- if codes | length == 0 -%}
+        {{ exceptions.raise_compiler_error("the criteria seed has no signal") }}
+    {%- endif -%}
+    {{ return(codes | list) }}
+{%- endmacro %}

@@ -92,6 +92,8 @@ def test_earlier_date_ignores_later_deliveries_and_corrections(home):
             "previous_as_of": date(2026, 6, 30),
             "previous_level": "C",
             "level": "A",
+            "name": "one renamed",
+            "region_code": late[E1]["region_code"],
             "ruleset_version": changes[0]["ruleset_version"],
         }
     ]

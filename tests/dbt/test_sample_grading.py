@@ -63,6 +63,8 @@ def test_every_enterprise_grades_as_worked_out_by_hand(graded):
 
 
 def test_export_views_have_the_outputs_md_columns(graded):
+    """OUTPUTS.md's columns in order; an internal view then carries name and region_code where OUTPUTS.md does not
+    list them, then ruleset_version; the evidence and breakdown views and public views carry exactly theirs."""
     home, _ = graded
     internal = {
         "enterprise_levels": "uscc name region_code as_of level provisional reasons signals untrustworthy_elsewhere",
@@ -73,11 +75,14 @@ def test_export_views_have_the_outputs_md_columns(graded):
         "level_changes": "uscc previous_as_of previous_level level",
         "unresolved": "agency dataset file line identifier reason",
     }
-    public = {
+    exact = {
         "public_a_list": "uscc name region_code level as_of",
         "public_d_list": "uscc name region_code level as_of reasons",
+        "criterion_evidence": "uscc name region_code as_of code title dataset record_id event_date source_file "
+        "source_line delivery_id",
+        "risk_score_breakdown": "uscc name region_code as_of component code points",
     }
-    for view, columns in {**internal, **public}.items():
+    for view, columns in {**internal, **exact}.items():
         rows = query(
             home,
             f"select column_name from information_schema.columns "
@@ -86,7 +91,8 @@ def test_export_views_have_the_outputs_md_columns(graded):
         names = [r["column_name"] for r in rows]
         want = columns.split()
         if view in internal:
-            assert names[: len(want)] == want and names[len(want) :] in ([], ["ruleset_version"]), (view, names)
+            names_added = [] if "name" in want or view == "unresolved" else ["name", "region_code"]
+            assert names == [*want, *names_added, "ruleset_version"], (view, names)
         else:
             assert names == want, (view, names)
 
@@ -114,3 +120,17 @@ def test_unresolved_lists_the_deregistered_enterprise_rows(graded):
     assert rows, "the deregistered S10 has rows in several datasets"
     assert {r["identifier"] for r in rows} == {"913301062007404175"}
     assert all(r["reason"] for r in rows)
+
+
+def test_every_c_and_d_reason_and_signal_cites_a_delivered_record(graded):
+    """criterion_evidence: each C/D reason and signal has a row, and each row's file and line hold its record."""
+    from tests.scenarios.evidence import evidence_problems, uncited_codes
+
+    home, _ = graded
+    levels = query(home, "select * from exports.enterprise_levels")
+    evidence = query(home, "select * from exports.criterion_evidence order by all")
+    assert any(row["level"] in ("C", "D") for row in levels) and evidence
+    assert uncited_codes(levels, evidence) == []
+    assert evidence_problems(sample_dir() / "inbox", evidence) == []
+    titles = {r["code"]: r["title_zh"] for r in query(home, "select code, title_zh from seeds.criteria")}
+    assert all(row["title"] == titles[row["code"]] for row in evidence)

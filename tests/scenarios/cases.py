@@ -321,6 +321,8 @@ SCENARIOS: list[Scenario] = [
     S("pit_violation_corrected", "events: a same-day re-delivery re-categorizes a violation (D.2 -> C.H)",
       C("C.H", 10, "none"), violations=[viol(Y1, "counterfeit", rid="x"),
                                        viol(Y1, "quality", rid="x", delivery="20261119_01")]),
+    S("pit_correction_makes_c", "events: a correction delivered before T turns a pass into a failure (C.2)",
+      C("C.2", 10, "none"), inspections=[spot(Y1, "pass", rid="x", delivery=MID), spot(Y1, rid="x")]),
     S("pit_late_tax_ignored", "a tax rating delivered after T is ignored", A(),
       taxes=[tax(2025, "D", delivery=LATE)]),
     S("keyed_fullwidth", "an identifier keyed in full-width characters names the enterprise (NFKC)",

@@ -15,6 +15,7 @@ import pytest
 
 from .builder import BASE, EARLY, Identity, award_id, build_inbox
 from .cases import SCENARIOS, T0, Expect, Scenario, T, plan
+from .evidence import cited_texts, evidence_problems, uncited_codes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -238,6 +239,51 @@ def test_rerun_gives_byte_identical_csvs(world: World, rerun: dict[str, bytes]) 
     assert sorted(rerun) == sorted(world.first_bytes)
     changed = [name for name in rerun if rerun[name] != world.first_bytes[name]]
     assert not changed, f"rerunning the same command changed {changed}"
+
+
+# --- evidence: the delivered records behind every C/D reason and signal ----------------------------------
+
+def test_every_c_and_d_reason_and_signal_has_evidence(world: World) -> None:
+    assert uncited_codes(world.at_t.rows["enterprise_levels"], world.at_t.rows["criterion_evidence"]) == []
+
+
+def test_evidence_cites_delivered_files_and_lines_that_hold_the_record(world: World) -> None:
+    evidence = world.at_t.rows["criterion_evidence"]
+    assert {row["dataset"].split("/")[0] for row in evidence} >= {"quality", "bank", "tax", "commerce", "customs"}
+    assert evidence_problems(world.inbox, evidence) == []
+
+
+def _evidence_of(world: World, scenario: str, code: str) -> list[dict]:
+    uscc = world.ids[scenario].uscc
+    return [row for row in world.at_t.rows["criterion_evidence"] if row["uscc"] == uscc and row["code"] == code]
+
+
+@pytest.mark.parametrize(("scenario", "code", "delivery_id", "result"), [
+    ("pit_correction_makes_c", "C.2", f"{BASE}_00", "FAIL"),
+    ("pit_violation_corrected", "C.H", f"{BASE}_01", "QUALITY"),
+])
+def test_a_corrected_record_cites_the_correcting_delivery(world: World, scenario: str, code: str,
+                                                          delivery_id: str, result: str) -> None:
+    """The point-in-time state at T holds the correction, so the evidence names its delivery, file and line."""
+    rows = _evidence_of(world, scenario, code)
+    assert [row["delivery_id"] for row in rows] == [delivery_id], rows
+    texts = cited_texts(world.inbox, rows[0]["source_file"], int(rows[0]["source_line"]))
+    assert delivery_id.removesuffix("_00") in rows[0]["source_file"]
+    assert any(rows[0]["record_id"] in text and result in text.upper() for text in texts), texts
+
+
+def test_evidence_titles_are_the_seeded_meanings(world: World) -> None:
+    seed = REPO / "dbt_project" / "seeds" / "criteria.csv"
+    with seed.open(encoding="utf-8", newline="") as f:
+        titles = {row["code"]: row["title_zh"] for row in csv.DictReader(f)}
+    assert all(row["title"] == titles[row["code"]] for row in world.at_t.rows["criterion_evidence"])
+
+
+def test_risk_score_is_the_sum_of_its_breakdown(world: World) -> None:
+    points: dict[str, int] = {}
+    for row in world.at_t.rows["risk_score_breakdown"]:
+        points[row["uscc"]] = points.get(row["uscc"], 0) + int(row["points"])
+    assert {u: int(r["risk_score"]) for u, r in world.at_t.by_uscc("risk_warnings").items()} == points
 
 
 # --- backfill as of T0 --------------------------------------------------------------------------------

@@ -24,7 +24,12 @@ final as (
         uscc,
         year,
         factory_pass_rate,
-        supervision_test_pass_rate
+        supervision_test_pass_rate,
+        agency,
+        dataset,
+        delivery_id,
+        source_file,
+        source_line
     from ranked
     where year_rank = 1
 

@@ -1,4 +1,5 @@
--- award_actions.csv (internal): one row per award to act on + ruleset_version.
+-- award_actions.csv (internal): one row per award to act on; name and region_code after the columns OUTPUTS.md
+-- lists, then ruleset_version.
 with
 
 award_actions as (
@@ -14,6 +15,8 @@ final as (
         uscc,
         kind,
         action,
+        name,
+        region_code,
         ruleset_version
     from award_actions
 

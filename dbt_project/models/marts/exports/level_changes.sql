@@ -1,4 +1,5 @@
--- level_changes.csv (internal): enterprises whose level differs from the previous graded date in history.
+-- level_changes.csv (internal): enterprises whose level differs from the previous graded date in history; name and
+-- region_code after the columns OUTPUTS.md lists, then ruleset_version.
 with
 
 level_changes as (
@@ -14,6 +15,8 @@ final as (
         previous_as_of,
         previous_level,
         level,
+        name,
+        region_code,
         ruleset_version
     from level_changes
 

@@ -1,4 +1,5 @@
--- supervision_plan.csv (internal): one row per graded enterprise; the multiplier as text with one decimal.
+-- supervision_plan.csv (internal): one row per graded enterprise; the multiplier as text with one decimal; name
+-- and region_code after the columns OUTPUTS.md lists, then ruleset_version.
 with
 
 supervision_plan as (
@@ -15,6 +16,8 @@ final as (
         {{ multiplier_text('inspection_multiplier') }} as inspection_multiplier,
         is_key_supervision as key_supervision,
         measures,
+        name,
+        region_code,
         ruleset_version
     from supervision_plan
 

@@ -31,6 +31,8 @@ final as (
         active_awards.kind,
         case levels.level when 'C' then 'suspend' when 'D' then 'revoke' end as action,
         levels.level,
+        levels.name,
+        levels.region_code,
         levels.ruleset_version
     from active_awards
     inner join levels on active_awards.uscc = levels.uscc

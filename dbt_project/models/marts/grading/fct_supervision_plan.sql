@@ -74,6 +74,8 @@ final as (
         end as inspection_multiplier,
         levels.level in ('C', 'D') or levels.is_untrustworthy_elsewhere as is_key_supervision,
         coalesce(measures_per_enterprise.measures, '') as measures,
+        levels.name,
+        levels.region_code,
         levels.ruleset_version
     from levels
     inner join level_multipliers on levels.uscc = level_multipliers.uscc

@@ -38,6 +38,8 @@ final as (
         previous_level.as_of as previous_as_of,
         previous_level.level as previous_level,
         levels.level,
+        levels.name,
+        levels.region_code,
         levels.ruleset_version
     from levels
     inner join previous_level on levels.uscc = previous_level.uscc
