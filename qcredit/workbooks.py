@@ -95,7 +95,7 @@ COLUMNS = {
 
 LEGEND_CODE_COLUMNS = (  # the criteria seed's columns (contract C1) and their headers
     ("code", "代码"), ("kind", "类别"), ("level", "导致等级"), ("title_zh", "中文含义"),
-    ("title_en", "English meaning"), ("reads", "所读数据"), ("window", "时间窗参数"),
+    ("title_en", "英文含义"), ("reads", "所读数据"), ("window", "时间窗参数"),
 )
 
 
