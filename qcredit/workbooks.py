@@ -50,6 +50,7 @@ SHEETS = (
     Sheet("risk_score_breakdown", "风险分值构成", "risk score breakdown", "point component of a risk score"),
 )
 LEGEND_SHEET = "图例"
+ENTERPRISE_COLUMNS = ("name", "region_code")  # beside the USCC in every sheet
 
 
 @dataclass(frozen=True)
@@ -171,20 +172,17 @@ class _Cell:
 
 
 def _cells(con: duckdb.DuckDBPyConnection, view: str) -> tuple[list[_Cell], str, str]:
-    """The sheet's cells, the FROM clause that provides them and the region code's expression. A view without
-    the enterprise's name or region code gets them from enterprise_levels, beside its uscc."""
+    """The sheet's cells, the FROM clause that provides them and the region code's expression. The enterprise's
+    name and region code stand beside its USCC in every sheet, from enterprise_levels where the view has none."""
     relation = f"{EXPORT_SCHEMA}.{quoted(view)}"
-    described = [(name, kind) for name, kind, *_ in con.execute(f"describe {relation}").fetchall()]
-    own = {name for name, _ in described}
-    missing = [name for name in ("name", "region_code") if name not in own]
+    own = {name: (name, kind, f"v.{quoted(name)}")
+           for name, kind, *_ in con.execute(f"describe {relation}").fetchall()}
+    missing = [name for name in ENTERPRISE_COLUMNS if name not in own]
     source = f"{relation} as v"
     if missing:
         source += f" left join {EXPORT_SCHEMA}.enterprise_levels as e on e.uscc = v.uscc"
-    columns = []
-    for name, kind in described:
-        columns.append((name, kind, f"v.{quoted(name)}"))
-        if name == "uscc":
-            columns.extend((added, "VARCHAR", f"e.{added}") for added in missing)
+    enterprise = [own.get(name, (name, "VARCHAR", f"e.{name}")) for name in ENTERPRISE_COLUMNS]
+    columns = [own["uscc"], *enterprise, *(own[name] for name in own if name not in ("uscc", *ENTERPRISE_COLUMNS))]
     region = "e.region_code" if "region_code" in missing else "v.region_code"
     return [_cell(name, kind, expression) for name, kind, expression in columns], source, region
 

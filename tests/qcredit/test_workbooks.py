@@ -39,7 +39,8 @@ def build_warehouse(con: duckdb.DuckDBPyConnection, extra_province_11: int = 0) 
     con.execute("""create table exports.level_changes (uscc varchar, previous_as_of date, previous_level varchar,
         level varchar, ruleset_version varchar)""")
     con.execute("""create table exports.supervision_plan (uscc varchar, level varchar,
-        inspection_multiplier varchar, key_supervision boolean, measures varchar, ruleset_version varchar)""")
+        inspection_multiplier varchar, key_supervision boolean, measures varchar, name varchar,
+        region_code varchar, ruleset_version varchar)""")  # name and region code appended, as contract C2 has it
     con.execute("""create table exports.criterion_evidence (uscc varchar, name varchar, region_code varchar,
         as_of date, code varchar, title varchar, dataset varchar, record_id varchar, event_date date,
         source_file varchar, source_line bigint, delivery_id varchar)""")
@@ -51,8 +52,9 @@ def build_warehouse(con: duckdb.DuckDBPyConnection, extra_province_11: int = 0) 
         reasons = {"C": "C.2", "D": "D.2"}.get(level, "")
         con.execute("insert into exports.enterprise_levels values (?, ?, ?, ?, ?, false, ?, '', false, '2026.1')",
                     [uscc, name, region, AS_OF, level, reasons])
-        con.execute("insert into exports.supervision_plan values (?, ?, ?, ?, '', '2026.1')",
-                    [uscc, level, {"A": "0.5", "B": "1.0", "C": "2.0", "D": "3.0"}[level], level in "CD"])
+        con.execute("insert into exports.supervision_plan values (?, ?, ?, ?, '', ?, ?, '2026.1')",
+                    [uscc, level, {"A": "0.5", "B": "1.0", "C": "2.0", "D": "3.0"}[level], level in "CD", name,
+                     region])
         if level == "C":
             con.execute("insert into exports.risk_warnings values (?, ?, ?, ?, -5, 'warning', 'C.2', '', '2026.1')",
                         [uscc, name, region, AS_OF])
@@ -106,7 +108,7 @@ def test_headers_chinese_with_the_column_name_frozen_and_filtered(warehouse, tmp
     assert all(levels.column_dimensions[letter].width >= 10 for letter in "ABCD")
 
 
-def test_names_in_every_sheet_even_where_the_view_has_none(warehouse, tmp_path):
+def test_names_beside_the_uscc_in_every_sheet_even_where_the_view_has_none(warehouse, tmp_path):
     book = openpyxl.load_workbook(write_workbooks(warehouse, tmp_path, AS_OF)[0])
     for sheet in SHEETS:
         header = [cell.value for cell in book[sheet.name][1]]
