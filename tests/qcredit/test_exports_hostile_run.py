@@ -14,7 +14,7 @@ import pytest
 
 from qcredit import exports
 from qcredit.cli import main
-from qcredit.workbooks import CRITERIA_SEED, LEGEND_SHEET, SHEETS, header_text
+from qcredit.workbooks import COLUMNS, CRITERIA_SEED, LEGEND_SHEET, SHEETS, header_text
 
 AS_OF = "2026-11-20"
 HOSTILE = ['=HYPERLINK("http://x")', "@SUM(A1)", "+1+1", "-2+3", "\t制表符开头", "\r回车开头"]
@@ -105,6 +105,7 @@ def test_one_workbook_per_province_with_the_rows_of_the_csvs(hostile_run):
             header, *cells = list(book[sheet.name].iter_rows(values_only=True))
             columns = [text.split(" ")[-1] for text in header]
             assert list(header) == [header_text(c) for c in columns]
+            assert set(columns) <= set(COLUMNS), f"{sheet.view}: give new columns a header and meaning in COLUMNS"
             got = [dict(zip(columns, row, strict=True)) for row in cells]
             expected = [r for r in csv_rows if region[r["uscc"]][:2] == province]
             assert [r["uscc"] for r in got] == [r["uscc"] for r in expected], (province, sheet.name)
