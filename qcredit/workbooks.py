@@ -25,7 +25,7 @@ from qcredit.exports import EXPORT_SCHEMA, formula_safe, quoted
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 BATCH_ROWS = 20_000
-WIDTH_SAMPLE_ROWS = 1_000  # a column's width is fitted to its header and the first rows of each sheet
+WIDTH_SAMPLE_ROWS = 200  # a column's width is fitted to its header and the first rows of each sheet
 MAX_COLUMN_WIDTH = 60
 DATE_FORMAT = "yyyy-mm-dd"
 EXCEL_EPOCH = "1899-12-30"  # Excel's day 0: a date cell holds the days since then
@@ -51,6 +51,8 @@ SHEETS = (
 )
 LEGEND_SHEET = "图例"
 ENTERPRISE_COLUMNS = ("name", "region_code")  # beside the USCC in every sheet
+# The same value on every row of a run: the legend states it once instead (one cell fewer per row to write).
+LEGEND_ONLY_COLUMNS = ("ruleset_version",)
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,9 @@ def write_workbooks(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: str,
             if sheet.view in present:
                 _write_sheet(con, sheet, books, row_limit)
                 written.append(sheet)
-        criteria = criteria_rows(con)
+        criteria, run_facts = criteria_rows(con), _run_facts(con)
         for book in books.values():
-            book.write_legend(criteria, written)
+            book.write_legend(criteria, written, run_facts)
     finally:
         for book in books.values():
             book.close()
@@ -146,6 +148,14 @@ def criteria_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         return con.execute(f"select {columns} from read_csv(?, all_varchar = true, header = true)",
                            [str(CRITERIA_SEED)]).fetchall()
     return []
+
+
+def _run_facts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The legend-only columns with their one value in this run, e.g. (`ruleset_version`, `2026.1`)."""
+    present = {name for name, *_ in con.execute(f"describe {EXPORT_SCHEMA}.enterprise_levels").fetchall()}
+    return [(column, str(con.execute(f"select max({quoted(column)}) from {EXPORT_SCHEMA}.enterprise_levels")
+                         .fetchone()[0]))
+            for column in LEGEND_ONLY_COLUMNS if column in present]
 
 
 def _provinces(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -182,7 +192,8 @@ def _cells(con: duckdb.DuckDBPyConnection, view: str) -> tuple[list[_Cell], str,
     if missing:
         source += f" left join {EXPORT_SCHEMA}.enterprise_levels as e on e.uscc = v.uscc"
     enterprise = [own.get(name, (name, "VARCHAR", f"e.{name}")) for name in ENTERPRISE_COLUMNS]
-    columns = [own["uscc"], *enterprise, *(own[name] for name in own if name not in ("uscc", *ENTERPRISE_COLUMNS))]
+    placed = ("uscc", *ENTERPRISE_COLUMNS, *LEGEND_ONLY_COLUMNS)
+    columns = [own["uscc"], *enterprise, *(own[name] for name in own if name not in placed)]
     region = "e.region_code" if "region_code" in missing else "v.region_code"
     return [_cell(name, kind, expression) for name, kind, expression in columns], source, region
 
@@ -231,9 +242,14 @@ def header_text(column: str) -> str:
     return f"{known.header_zh} {column}" if known else column
 
 
+def _meanings(column: str) -> list[str]:
+    known = COLUMNS.get(column)
+    return [known.meaning_zh, known.meaning_en] if known else []
+
+
 def display_width(text: str) -> int:
     """Columns a text takes in Excel: a CJK or full-width character takes two."""
-    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
+    return (len(text.encode("utf-8")) + len(text)) // 2  # 1 byte in UTF-8 for ASCII, 3 for CJK
 
 
 class _ProvinceBook:
@@ -293,30 +309,33 @@ class _ProvinceBook:
     def finish_sheet(self) -> None:
         self._finish_part()
 
-    def write_legend(self, criteria: list[tuple], sheets: list[Sheet]) -> None:
-        """Codes and signals with their meanings, then the columns, then the sheets."""
+    def write_legend(self, criteria: list[tuple], sheets: list[Sheet], run_facts: list[tuple[str, str]]) -> None:
+        """Codes and signals with their meanings (filters on them), then the columns, the sheets, and the values
+        every row of this run shares."""
         legend = self.workbook.add_worksheet(LEGEND_SHEET)
         legend.freeze_panes(1, 0)
-        legend.write_row(0, 0, [f"{zh} {name}" for name, zh in LEGEND_CODE_COLUMNS], self.bold)
-        for row, values in enumerate(criteria or [("代码含义表缺失 the criteria seed is missing",)], start=1):
+        codes = criteria or [("代码含义表缺失 the criteria seed is missing",)]
+        row = self._legend_table(legend, 0, [f"{zh} {name}" for name, zh in LEGEND_CODE_COLUMNS], codes)
+        legend.autofilter(0, 0, len(codes), len(LEGEND_CODE_COLUMNS) - 1)
+        row = self._legend_table(legend, row + 1, ["列 column", "表头 header", "中文含义 meaning", "English meaning"], [
+            [column, header_text(column), *_meanings(column)] for column in self.columns])
+        row = self._legend_table(legend, row + 1, ["工作表 sheet", "English", "文件 file", "每行 one row per"], [
+            [sheet.name, sheet.title_en, f"{sheet.view}.csv", sheet.one_row_per] for sheet in sheets])
+        self._legend_table(legend, row + 1, ["全部行相同 same on every row", "值 value", "中文含义 meaning",
+                                             "English meaning"], [
+            [header_text(column), value, *_meanings(column)] for column, value in run_facts])
+        for column, width in enumerate((24, 16, 12, 40, 48, 36, 14)):
+            legend.set_column(column, column, width)
+
+    def _legend_table(self, legend: object, row: int, header: list[str], rows: list) -> int:
+        """A header and its rows from `row` on, all text; returns the row after them."""
+        legend.write_row(row, 0, header, self.bold)
+        for values in rows:
+            row += 1
             for column, value in enumerate(values):
                 if value is not None:
                     legend.write_string(row, column, str(value))
-        legend.autofilter(0, 0, max(len(criteria), 1), len(LEGEND_CODE_COLUMNS) - 1)
-        row = max(len(criteria), 1) + 2
-        legend.write_row(row, 0, ["列 column", "表头 header", "中文含义 meaning", "English meaning"], self.bold)
-        for column in self.columns:
-            known = COLUMNS.get(column)
-            row += 1
-            legend.write_row(row, 0, [column, header_text(column)]
-                             + ([known.meaning_zh, known.meaning_en] if known else []))
-        row += 2
-        legend.write_row(row, 0, ["工作表 sheet", "English", "文件 file", "每行 one row per"], self.bold)
-        for sheet in sheets:
-            row += 1
-            legend.write_row(row, 0, [sheet.name, sheet.title_en, f"{sheet.view}.csv", sheet.one_row_per])
-        for column, width in enumerate((24, 16, 12, 40, 48, 36, 14)):
-            legend.set_column(column, column, width)
+        return row + 1
 
     def close(self) -> None:
         self.workbook.close()

@@ -104,7 +104,7 @@ def test_headers_chinese_with_the_column_name_frozen_and_filtered(warehouse, tmp
     assert header[:4] == ["统一社会信用代码 uscc", "企业名称 name", "行政区划代码 region_code", "评价日期 as_of"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
-    assert levels.auto_filter.ref == "A1:J3"
+    assert levels.auto_filter.ref == "A1:I3"  # ruleset_version is stated once, in the legend
     assert all(levels.column_dimensions[letter].width >= 10 for letter in "ABCD")
 
 
@@ -173,7 +173,7 @@ def test_a_sheet_past_the_row_limit_continues_on_the_next(tmp_path):
     assert usccs == sorted(usccs) and len(set(usccs)) == 6
     for name in ("风险预警 (2)", "风险预警 (3)"):
         assert book[name]["A1"].value == "统一社会信用代码 uscc" and book[name].freeze_panes == "A2"
-        assert book[name].auto_filter.ref == "A1:I3"
+        assert book[name].auto_filter.ref == "A1:H3"
 
 
 def test_legend_has_every_code_and_column_meaning(warehouse, tmp_path):
@@ -191,6 +191,8 @@ def test_legend_has_every_code_and_column_meaning(warehouse, tmp_path):
             assert described[column][1] == header and described[column][2] and described[column][3]
     sheets = {row[0]: row for row in legend if row[0] in {s.name for s in SHEETS}}
     assert sheets["风险预警"][1:3] == ("risk warnings", "risk_warnings.csv")
+    assert ("规则版本 ruleset_version", "2026.1") in [row[:2] for row in legend]
+    assert all("规则版本 ruleset_version" not in [c.value for c in book[s.name][1]] for s in SHEETS)
 
 
 def test_optional_views_missing_means_no_sheet(warehouse, tmp_path):
