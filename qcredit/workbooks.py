@@ -109,7 +109,8 @@ def write_workbooks(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: str,
     `row_limit` is the rows a sheet may hold, header included (Excel's limit; tests pass a small one): a sheet
     with more continues on `<name> (2)`, `<name> (3)`, ..."""
     folder = out_dir / "workbooks"
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # a province gone since an earlier export leaves no stale workbook
+    folder.mkdir(parents=True)
     scratch = folder / ".xlsxwriter"  # constant_memory's per-sheet files, beside the output rather than in /tmp
     scratch.mkdir(exist_ok=True)
     created = datetime.fromisoformat(as_of)  # the document's date: a rerun gives the same bytes

@@ -202,6 +202,13 @@ def test_optional_views_missing_means_no_sheet(warehouse, tmp_path):
     assert book.sheetnames[-1] == LEGEND_SHEET
 
 
+def test_writing_again_leaves_no_stale_workbook(warehouse, tmp_path):
+    (tmp_path / "workbooks").mkdir()
+    (tmp_path / "workbooks" / "99.xlsx").write_bytes(b"from an earlier export")
+    write_workbooks(warehouse, tmp_path, AS_OF)
+    assert sorted(p.name for p in (tmp_path / "workbooks").iterdir()) == ["11.xlsx", "33.xlsx", "44.xlsx"]
+
+
 def test_same_warehouse_same_bytes(warehouse, tmp_path):
     first = [p.read_bytes() for p in write_workbooks(warehouse, tmp_path / "one", AS_OF)]
     second = [p.read_bytes() for p in write_workbooks(warehouse, tmp_path / "two", AS_OF)]
