@@ -21,7 +21,7 @@ import duckdb
 import xlsxwriter
 
 from qcredit import settings
-from qcredit.exports import EXPORT_SCHEMA, formula_safe, quoted
+from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe, quoted
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 BATCH_ROWS = 20_000
@@ -119,7 +119,7 @@ def write_workbooks(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: str,
         for province in _provinces(con)
     }
     try:
-        present = _present_views(con)
+        present = set(export_views(con))
         written = []
         for sheet in SHEETS:
             if sheet.view in present:
@@ -165,12 +165,6 @@ def _provinces(con: duckdb.DuckDBPyConnection) -> list[str]:
         "where region_code is not null order by 1"
     ).fetchall()
     return [province for (province,) in rows]
-
-
-def _present_views(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("select table_name from information_schema.tables where table_schema = ?",
-                       [EXPORT_SCHEMA]).fetchall()
-    return {name for (name,) in rows}
 
 
 @dataclass(frozen=True)
