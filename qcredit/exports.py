@@ -1,8 +1,9 @@
-"""Publish a graded as-of date: the CSV files of OUTPUTS.md and run_summary.json.
+"""Publish a graded as-of date: the CSV files of OUTPUTS.md, the risk officers' workbooks and run_summary.json.
 
 dbt shapes every file as a view in the `exports` schema (columns, order, formats); this module only copies them
-out, sorted, so a rerun on the same inputs gives the same bytes. quarantine.csv comes from the lake's
-manifest and quarantine, which ingest writes and dbt does not read.
+out, sorted, so a rerun on the same inputs gives the same bytes, and makes text cells formula-safe on the way
+(`formula_safe`): the warehouse keeps every value as delivered. quarantine.csv comes from the lake's manifest
+and quarantine, which ingest writes and dbt does not read.
 """
 
 from __future__ import annotations
@@ -14,16 +15,7 @@ import duckdb
 
 from qcredit import settings
 
-INTERNAL_FILES = (
-    "enterprise_levels",
-    "risk_warnings",
-    "supervision_plan",
-    "award_actions",
-    "d_review_queue",
-    "level_changes",
-    "unresolved",
-    "criterion_evidence", "risk_score_breakdown",
-)
+EXPORT_SCHEMA = "exports"  # one view per CSV, named like the file: every one of them is published
 PUBLIC_FILES = ("public_a_list", "public_d_list")
 PUBLIC_COLUMNS = {  # OUTPUTS.md: public files carry exactly these columns, checked before anything is written
     "public_a_list": ["uscc", "name", "region_code", "level", "as_of"],
@@ -31,6 +23,9 @@ PUBLIC_COLUMNS = {  # OUTPUTS.md: public files carry exactly these columns, chec
 }
 PUBLIC_LEVELS = {"public_a_list": "A", "public_d_list": "D"}
 QUARANTINE_COLUMNS = ["agency", "dataset", "file", "line", "reason"]
+# A text cell beginning with one of these is run as a formula by Excel, LibreOffice or Google Sheets (a tab or
+# carriage return once the import trims it): OUTPUTS.md's cell rule writes it with a leading '.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class DisclosureError(RuntimeError):
@@ -49,6 +44,8 @@ def manifest_entries(home: Path, as_of: str) -> list[dict]:
 
 
 def write_exports(home: Path, as_of: str) -> dict:
+    from qcredit import workbooks  # it builds its cells with this module's formula_safe
+
     folder = settings.exports_dir(home, as_of)
     folder.mkdir(parents=True, exist_ok=True)
     warehouse = settings.warehouse_path(home)
@@ -56,10 +53,28 @@ def write_exports(home: Path, as_of: str) -> dict:
         raise FileNotFoundError(f"no warehouse at {warehouse}: grade {as_of} first (qcredit run)")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         _check_public_files(con, as_of)
-        for name in INTERNAL_FILES + PUBLIC_FILES:
-            _copy(con, _sorted_select(con, f"exports.{name}"), folder / f"{name}.csv")
+        for name in export_views(con):
+            _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
+        workbooks.write_workbooks(con, folder, as_of)
     _write_quarantine(home, as_of, folder / "quarantine.csv")
     return {"folder": str(folder), "files": sorted(p.name for p in folder.glob("*.csv"))}
+
+
+def export_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The export views of the warehouse, sorted: each becomes `<view>.csv`, so a view dbt adds is published."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ? order by table_name",
+        [EXPORT_SCHEMA],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def formula_safe(expression: str) -> str:
+    """SQL for the text `expression` as a published cell: with a leading ' (chr(39)) when a spreadsheet would
+    take it for a formula (OUTPUTS.md's cell rule), otherwise unchanged. Text only: a negative number stays a
+    number."""
+    triggers = ", ".join(f"chr({ord(c)})" for c in FORMULA_TRIGGERS)
+    return f"case when left({expression}, 1) in ({triggers}) then chr(39) || {expression} else {expression} end"
 
 
 def _check_public_files(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
@@ -78,10 +93,12 @@ def _check_public_files(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
 
 
 def _sorted_select(con: duckdb.DuckDBPyConnection, relation: str) -> str:
-    """Every row, sorted on all columns; empty text written as an empty field rather than DuckDB's `""`."""
+    """Every row, sorted on all columns; text formula-safe, and empty text written as an empty field rather
+    than DuckDB's `""`."""
     columns = con.execute(f"describe {relation}").fetchall()
     select = ", ".join(
-        f'nullif("{name}", \'\') as "{name}"' if kind == "VARCHAR" else f'"{name}"' for name, kind, *_ in columns
+        f"nullif({formula_safe(quoted(name))}, '') as {quoted(name)}" if kind == "VARCHAR" else quoted(name)
+        for name, kind, *_ in columns
     )
     return f"select {select} from {relation} order by all"
 
@@ -91,6 +108,11 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
     tmp = target.with_suffix(".csv.tmp")
     con.execute(f"copy ({query}) to '{_sql_path(tmp)}' (format csv, header true, delimiter ',')")
     tmp.replace(target)
+
+
+def quoted(identifier: str) -> str:
+    """A column or table name as a SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _sql_path(path: Path) -> str:

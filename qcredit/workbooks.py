@@ -1,0 +1,336 @@
+"""The risk officers' workbooks: `exports/<date>/workbooks/<province>.xlsx`, one per two-digit province code.
+
+Each workbook holds its province's rows of the internal export views as sheets (Chinese headers with the column
+name beside them), and a legend sheet with the meaning of every code and signal (from the criteria seed, the one
+table of code meanings) and of every column. Cells are typed for Excel: text as text (an all-digit USCC stays
+text), dates as dates, numbers as numbers, booleans as booleans; text is formula-safe as in the CSVs.
+
+Each sheet is read with one query ordered by province, streamed in batches into every province's workbook at
+once, so the warehouse is scanned once per sheet however many provinces there are; xlsxwriter's constant_memory
+mode keeps one row per sheet in memory.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+from qcredit import settings
+from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe, quoted
+
+EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
+BATCH_ROWS = 20_000
+WIDTH_SAMPLE_ROWS = 200  # a column's width is fitted to its header and the first rows of each sheet
+MAX_COLUMN_WIDTH = 60
+DATE_FORMAT = "yyyy-mm-dd"
+EXCEL_EPOCH = "1899-12-30"  # Excel's day 0: a date cell holds the days since then
+CRITERIA_SEED = settings.DBT_PROJECT_DIR / "seeds" / "criteria.csv"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    view: str  # the export view in schema `exports` (and the CSV it is published as)
+    name: str  # the sheet's name in the workbook
+    title_en: str
+    one_row_per: str
+
+
+SHEETS = (
+    Sheet("risk_warnings", "风险预警", "risk warnings", "C-level enterprise"),
+    Sheet("d_review_queue", "D级复核", "D review queue", "D-level enterprise not disclosed"),
+    Sheet("level_changes", "等级变化", "level changes", "enterprise whose level changed since the previous date"),
+    Sheet("supervision_plan", "监管计划", "supervision plan", "graded enterprise"),
+    Sheet("criterion_evidence", "判定依据", "evidence", "reason code or signal, with a delivered record behind it"),
+    Sheet("enterprise_levels", "企业等级", "enterprise levels", "graded enterprise"),
+    Sheet("risk_score_breakdown", "风险分值构成", "risk score breakdown", "point component of a risk score"),
+)
+LEGEND_SHEET = "图例"
+ENTERPRISE_COLUMNS = ("name", "region_code")  # beside the USCC in every sheet
+# The same value on every row of a run: the legend states it once instead (one cell fewer per row to write).
+LEGEND_ONLY_COLUMNS = ("ruleset_version",)
+
+
+@dataclass(frozen=True)
+class Column:
+    header_zh: str
+    meaning_zh: str
+    meaning_en: str
+    number_format: str | None = None  # text the views format for the CSVs (one decimal) but Excel should count
+
+
+COLUMNS = {
+    "uscc": Column("统一社会信用代码", "企业的统一社会信用代码（18位）", "the enterprise's unified social credit code"),
+    "name": Column("企业名称", "企业名称（质量档案）", "enterprise name, from the quality archive"),
+    "region_code": Column("行政区划代码", "6位行政区划代码，前两位为省份", "6-digit region code; the first two digits "
+                          "are the province"),
+    "as_of": Column("评价日期", "评价所依据的日期 T", "the as-of date T of the grading"),
+    "level": Column("信用等级", "质量信用等级 A/B/C/D", "quality credit level A to D"),
+    "provisional": Column("暂定", "暂按B级管理（如成立未满年限）", "managed as B provisionally (a B code fails)"),
+    "reasons": Column("判定代码", "决定等级的代码，分号分隔", "codes that decided the level, ;-separated"),
+    "signals": Column("跨部门信号", "银行、税务、工商、海关信号，分号分隔", "cross-agency signals, ;-separated"),
+    "untrustworthy_elsewhere": Column("他部门失信", "在其他部门被认定失信", "untrustworthy at another agency"),
+    "risk_score": Column("风险分值", "风险预警分值", "risk warning score"),
+    "action": Column("预警措施", "yellow_card 黄牌、warning 预警、none 无", "yellow_card, warning or none"),
+    "review_status": Column("复核状态", "pending 待复核、overturned 已撤销", "pending or overturned"),
+    "previous_as_of": Column("上次评价日期", "历史中上一次评价日期", "previous graded date kept in history"),
+    "previous_level": Column("上次等级", "上一次评价的等级", "level at the previous graded date"),
+    "inspection_multiplier": Column("检查频次倍数", "监督检查频次倍数", "inspection frequency multiplier",
+                                    number_format="0.0"),
+    "key_supervision": Column("重点监管", "是否列为重点监管对象", "under key supervision"),
+    "measures": Column("管理措施", "激励或惩戒措施，分号分隔", "incentive or disciplinary measures, ;-separated"),
+    "code": Column("代码", "判定代码或跨部门信号", "reason code or cross-agency signal"),
+    "title": Column("含义", "代码的中文含义", "the code's meaning (Chinese)"),
+    "dataset": Column("数据集", "依据记录所在数据集（部门/数据集）", "dataset of the record (agency/dataset)"),
+    "record_id": Column("记录编号", "依据记录的编号", "identifier of the record"),
+    "event_date": Column("事件日期", "依据记录的日期", "date of the record's event"),
+    "source_file": Column("来源文件", "报送文件（相对于收件目录）", "delivered file, relative to the inbox"),
+    "source_line": Column("来源行号", "记录在报送文件中的行号", "line of the record in the delivered file"),
+    "delivery_id": Column("报送批次", "记录所在的报送批次", "delivery the record came in"),
+    "component": Column("分值组成", "reason 判定代码、repeat 重复、signal 信号", "reason, repeat or signal"),
+    "points": Column("分值", "该组成计入的分值", "points this component adds"),
+    "ruleset_version": Column("规则版本", "评价所用规则版本", "version of the grading rules applied"),
+}
+
+LEGEND_CODE_COLUMNS = (  # the criteria seed's columns (contract C1) and their headers
+    ("code", "代码"), ("kind", "类别"), ("level", "导致等级"), ("title_zh", "中文含义"),
+    ("title_en", "英文含义"), ("reads", "所读数据"), ("window", "时间窗参数"),
+)
+
+
+def write_workbooks(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: str,
+                    row_limit: int = EXCEL_MAX_ROWS) -> list[Path]:
+    """Write `out_dir/workbooks/<province>.xlsx` for every province with graded enterprises; return the paths.
+
+    `row_limit` is the rows a sheet may hold, header included (Excel's limit; tests pass a small one): a sheet
+    with more continues on `<name> (2)`, `<name> (3)`, ..."""
+    folder = out_dir / "workbooks"
+    shutil.rmtree(folder, ignore_errors=True)  # a province gone since an earlier export leaves no stale workbook
+    folder.mkdir(parents=True)
+    scratch = folder / ".xlsxwriter"  # constant_memory's per-sheet files, beside the output rather than in /tmp
+    scratch.mkdir(exist_ok=True)
+    created = datetime.fromisoformat(as_of)  # the document's date: a rerun gives the same bytes
+    books = {
+        province: _ProvinceBook(folder / f"{province}.xlsx", scratch, created)
+        for province in _provinces(con)
+    }
+    try:
+        present = set(export_views(con))
+        written = []
+        for sheet in SHEETS:
+            if sheet.view in present:
+                _write_sheet(con, sheet, books, row_limit)
+                written.append(sheet)
+        criteria, run_facts = criteria_rows(con), _run_facts(con)
+        for book in books.values():
+            book.write_legend(criteria, written, run_facts)
+    finally:
+        for book in books.values():
+            book.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [book.path for book in books.values()]
+
+
+def criteria_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every code and signal with its meaning (contract C1): the table dbt seeded into the warehouse, so the
+    legend matches the grading; before that seed is built, the seed file itself."""
+    columns = ", ".join(formula_safe(f"cast({quoted(name)} as varchar)") for name, _ in LEGEND_CODE_COLUMNS)
+    tables = con.execute(
+        "select table_schema from information_schema.tables where table_name = 'criteria' "
+        "order by table_schema <> 'seeds', table_schema"
+    ).fetchall()
+    if tables:
+        return con.execute(f"select {columns} from {quoted(tables[0][0])}.criteria").fetchall()
+    if CRITERIA_SEED.exists():
+        return con.execute(f"select {columns} from read_csv(?, all_varchar = true, header = true)",
+                           [str(CRITERIA_SEED)]).fetchall()
+    return []
+
+
+def _run_facts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The legend-only columns with their one value in this run, e.g. (`ruleset_version`, `2026.1`)."""
+    present = {name for name, *_ in con.execute(f"describe {EXPORT_SCHEMA}.enterprise_levels").fetchall()}
+    return [(column, str(con.execute(f"select max({quoted(column)}) from {EXPORT_SCHEMA}.enterprise_levels")
+                         .fetchone()[0]))
+            for column in LEGEND_ONLY_COLUMNS if column in present]
+
+
+def _provinces(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        f"select distinct left(region_code, 2) from {EXPORT_SCHEMA}.enterprise_levels "
+        "where region_code is not null order by 1"
+    ).fetchall()
+    return [province for (province,) in rows]
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """How one column reaches Excel: its SQL expression and the worksheet method that writes it."""
+    column: str
+    sql: str
+    method: str  # write_string, write_number or write_boolean
+    number_format: str | None = None
+
+
+def _cells(con: duckdb.DuckDBPyConnection, view: str) -> tuple[list[_Cell], str, str]:
+    """The sheet's cells, the FROM clause that provides them and the region code's expression. The enterprise's
+    name and region code stand beside its USCC in every sheet, from enterprise_levels where the view has none."""
+    relation = f"{EXPORT_SCHEMA}.{quoted(view)}"
+    own = {name: (name, kind, f"v.{quoted(name)}")
+           for name, kind, *_ in con.execute(f"describe {relation}").fetchall()}
+    missing = [name for name in ENTERPRISE_COLUMNS if name not in own]
+    source = f"{relation} as v"
+    if missing:
+        source += f" left join {EXPORT_SCHEMA}.enterprise_levels as e on e.uscc = v.uscc"
+    enterprise = [own.get(name, (name, "VARCHAR", f"e.{name}")) for name in ENTERPRISE_COLUMNS]
+    placed = ("uscc", *ENTERPRISE_COLUMNS, *LEGEND_ONLY_COLUMNS)
+    columns = [own["uscc"], *enterprise, *(own[name] for name in own if name not in placed)]
+    region = "e.region_code" if "region_code" in missing else "v.region_code"
+    return [_cell(name, kind, expression) for name, kind, expression in columns], source, region
+
+
+def _cell(name: str, kind: str, expression: str) -> _Cell:
+    column = COLUMNS.get(name)
+    if column and column.number_format and kind == "VARCHAR":
+        return _Cell(name, f"try_cast({expression} as double)", "write_number", column.number_format)
+    if kind == "DATE":
+        return _Cell(name, f"date_diff('day', date '{EXCEL_EPOCH}', {expression})", "write_number", DATE_FORMAT)
+    if kind == "BOOLEAN":
+        return _Cell(name, expression, "write_boolean")
+    if kind.startswith(NUMBER_TYPES):
+        return _Cell(name, f"cast({expression} as double)", "write_number")
+    return _Cell(name, f"nullif({formula_safe(f'cast({expression} as varchar)')}, '')", "write_string")  # blank
+
+
+NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def _write_sheet(con: duckdb.DuckDBPyConnection, sheet: Sheet, books: dict[str, _ProvinceBook],
+                 row_limit: int) -> None:
+    """One query for all provinces, ordered by province: each province's rows stream into its own workbook."""
+    cells, source, region = _cells(con, sheet.view)
+    selected = ", ".join(cell.sql for cell in cells)
+    order = ", ".join(str(position) for position in range(2, len(cells) + 2))
+    result = con.execute(f"select left({region}, 2) as province, {selected} from {source} "
+                         f"where {region} is not null order by 1, {order}")
+    for book in books.values():
+        book.start_sheet(sheet, cells, row_limit)
+    current, book = None, None
+    while batch := result.fetchmany(BATCH_ROWS):
+        for province, *values in batch:
+            if province != current:
+                current, book = province, books.get(province)
+            if book is not None:
+                book.append(values)
+    for book in books.values():
+        book.finish_sheet()
+
+
+def header_text(column: str) -> str:
+    """A column's header: its Chinese name with the column name beside it (`统一社会信用代码 uscc`)."""
+    known = COLUMNS.get(column)
+    return f"{known.header_zh} {column}" if known else column
+
+
+def _meanings(column: str) -> list[str]:
+    known = COLUMNS.get(column)
+    return [known.meaning_zh, known.meaning_en] if known else []
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel: a CJK or full-width character takes two."""
+    return (len(text.encode("utf-8")) + len(text)) // 2  # 1 byte in UTF-8 for ASCII, 3 for CJK
+
+
+class _ProvinceBook:
+    """One province's workbook, written sheet by sheet; a sheet past the row limit continues on another."""
+
+    def __init__(self, path: Path, scratch: Path, created: datetime) -> None:
+        self.path = path
+        self.workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(scratch)})
+        self.workbook.set_properties({"title": f"质量信用 {path.stem} quality credit", "created": created})
+        self.bold = self.workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+        self.formats: dict[str | None, object] = {None: None}
+        self.columns: dict[str, None] = {}  # every column shown, in order of first appearance, for the legend
+
+    def _format(self, number_format: str | None) -> object:
+        if number_format not in self.formats:
+            self.formats[number_format] = self.workbook.add_format({"num_format": number_format})
+        return self.formats[number_format]
+
+    def start_sheet(self, sheet: Sheet, cells: list[_Cell], row_limit: int) -> None:
+        self.sheet, self.cells, self.row_limit, self.part = sheet, cells, row_limit, 0
+        self.columns.update(dict.fromkeys(cell.column for cell in cells))
+        self._start_part()
+
+    def _start_part(self) -> None:
+        self.part += 1
+        name = self.sheet.name if self.part == 1 else f"{self.sheet.name} ({self.part})"
+        self.worksheet = self.workbook.add_worksheet(name)
+        headers = [header_text(cell.column) for cell in self.cells]
+        self.worksheet.write_row(0, 0, headers, self.bold)
+        self.worksheet.freeze_panes(1, 0)
+        self.widths = [display_width(text) for text in headers]
+        self.writers = [(getattr(self.worksheet, cell.method), self._format(cell.number_format))
+                        for cell in self.cells]
+        self.row = 0
+
+    def append(self, values: list) -> None:
+        if self.row + 1 >= self.row_limit:
+            self._finish_part()
+            self._start_part()
+        self.row += 1
+        for column, ((write, cell_format), value) in enumerate(zip(self.writers, values, strict=True)):
+            if value is not None:
+                write(self.row, column, value, cell_format)
+        if self.row <= WIDTH_SAMPLE_ROWS:
+            self._fit(values)
+
+    def _fit(self, values: list) -> None:
+        for column, (cell, value) in enumerate(zip(self.cells, values, strict=True)):
+            width = len(DATE_FORMAT) if cell.number_format == DATE_FORMAT else display_width(str(value or ""))
+            self.widths[column] = max(self.widths[column], width)
+
+    def _finish_part(self) -> None:
+        self.worksheet.autofilter(0, 0, self.row, len(self.cells) - 1)
+        for column, width in enumerate(self.widths):
+            self.worksheet.set_column(column, column, min(width + 2, MAX_COLUMN_WIDTH))
+
+    def finish_sheet(self) -> None:
+        self._finish_part()
+
+    def write_legend(self, criteria: list[tuple], sheets: list[Sheet], run_facts: list[tuple[str, str]]) -> None:
+        """Codes and signals with their meanings (filters on them), then the columns, the sheets, and the values
+        every row of this run shares."""
+        legend = self.workbook.add_worksheet(LEGEND_SHEET)
+        legend.freeze_panes(1, 0)
+        codes = criteria or [("代码含义表缺失 the criteria seed is missing",)]
+        row = self._legend_table(legend, 0, [f"{zh} {name}" for name, zh in LEGEND_CODE_COLUMNS], codes)
+        legend.autofilter(0, 0, len(codes), len(LEGEND_CODE_COLUMNS) - 1)
+        row = self._legend_table(legend, row + 1, ["列 column", "表头 header", "中文含义 meaning", "English meaning"], [
+            [column, header_text(column), *_meanings(column)] for column in self.columns])
+        row = self._legend_table(legend, row + 1, ["工作表 sheet", "English", "文件 file", "每行 one row per"], [
+            [sheet.name, sheet.title_en, f"{sheet.view}.csv", sheet.one_row_per] for sheet in sheets])
+        self._legend_table(legend, row + 1, ["全部行相同 same on every row", "值 value", "中文含义 meaning",
+                                             "English meaning"], [
+            [header_text(column), value, *_meanings(column)] for column, value in run_facts])
+        for column, width in enumerate((24, 16, 12, 40, 48, 36, 14)):
+            legend.set_column(column, column, width)
+
+    def _legend_table(self, legend: object, row: int, header: list[str], rows: list) -> int:
+        """A header and its rows from `row` on, all text; returns the row after them."""
+        legend.write_row(row, 0, header, self.bold)
+        for values in rows:
+            row += 1
+            for column, value in enumerate(values):
+                if value is not None:
+                    legend.write_string(row, column, str(value))
+        return row + 1
+
+    def close(self) -> None:
+        self.workbook.close()
