@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from filelock import FileLock
 
 from ingest import identifiers, paths, registry
 from ingest.readers import REJECTED_ROW_SCHEMA, RawTable, Unreadable, read_delivery, workbook_reader
@@ -78,6 +79,7 @@ BATCH_ROWS = 500_000
 # Statuses of a file whose delivery is in the lake: its name and delivery id are taken for good.
 LANDED_STATUSES = ("loaded", "held")
 WAITING_MARKS = (".part", ".tmp")  # an upload still arriving under a temporary name (or a dot name)
+LANDING_LOCK = ".landing.lock"  # in the feed's manifest folder
 
 
 @dataclass(frozen=True)
@@ -584,18 +586,21 @@ def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
     feed, inbox, home = registry.get_feed(feed_id), Path(inbox), Path(home)
     as_of = as_of if isinstance(as_of, str) else as_of.isoformat()  # a date works too
     _ensure_tables(home, list(feed.tables))
-    _remove_stale_temporaries(home, feed)
-    done = manifests(home, feed)
-    found = deliveries(feed, inbox)
-    current = [d for d in found if d.delivered.isoformat() <= as_of]
-    new, conflicts = _sort_out(current, done)
-    landed: dict[str, dict] = {}
-    hints: dict[str, dict] = {}
-    with workbook_reader():
+    manifest_dir(home, feed).mkdir(parents=True, exist_ok=True)
+    # One landing per feed at a time, whoever starts it (a run, an Airflow task): a second waits, then finds
+    # the files landed. The kernel releases the lock of a killed process.
+    with FileLock(manifest_dir(home, feed) / LANDING_LOCK), workbook_reader():
+        _remove_stale_temporaries(home, feed)
+        done = manifests(home, feed)
+        found = deliveries(feed, inbox)
+        current = [d for d in found if d.delivered.isoformat() <= as_of]
+        new, conflicts = _sort_out(current, done)
+        landed: dict[str, dict] = {}
+        hints: dict[str, dict] = {}
         for batch in _batches(new, done):
             landed.update((e["file"], e) for e in _land_batch(home, feed, batch, as_of, done, hints))
-    conflicts.update((name, e) for name, e in landed.items() if e["status"] == "conflict")
-    _write_conflicts(home, feed, conflicts)
+        conflicts.update((name, e) for name, e in landed.items() if e["status"] == "conflict")
+        _write_conflicts(home, feed, conflicts)
     files = [
         conflicts[d.name] if d.name in conflicts
         else {**landed[d.name], **hints.get(d.name, {})} if d.name in landed
@@ -611,13 +616,36 @@ def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
 
 
 def undeclared_files(inbox: Path) -> list[str]:
-    """Files in the inbox that no declared feed claims (reported, not an error)."""
-    feeds = registry.load_registry().values()
+    """Entries of the inbox that no declared feed claims, each with why (reported, not an error): a name that
+    does not match a pattern in plain ASCII, a file outside an agency folder, an agency folder that is a link.
+    Names still arriving (`arriving_files`) are not among them."""
+    feeds = list(registry.load_registry().values())
+    agencies = {f.agency for f in feeds}
     out = []
-    for path in sorted(p for p in Path(inbox).glob("*/*") if p.is_file() and not p.name.startswith(".")):
-        if not any(f.agency == path.parent.name and f.match_file(path.name) for f in feeds):
-            out.append(f"{path.parent.name}/{path.name}")
+    for path in sorted(Path(inbox).iterdir()) if Path(inbox).is_dir() else ():
+        if _arriving(path.name):
+            continue
+        if path.is_symlink():
+            out.append(f"{path.name} (a symbolic link in the inbox: not followed)")
+        elif not path.is_dir():
+            out.append(f"{path.name} (outside an agency folder)")
+        elif path.name not in agencies:
+            out.append(f"{path.name}/ (not an agency folder)")
+        else:
+            out += [f"{path.name}/{entry.name}" for entry in sorted(path.iterdir(), key=lambda e: e.name)
+                    if not _arriving(entry.name)
+                    and not any(f.agency == path.name and match_name(f, entry.name) for f in feeds)]
     return out
+
+
+def arriving_files(inbox: Path) -> list[str]:
+    """Files still being uploaded (a `.part` or `.tmp` name, or a dot name): they wait for their final name."""
+    return [f"{p.parent.name}/{p.name}" for p in sorted(Path(inbox).glob("*/*"))
+            if _arriving(p.name) and p.parent.name[:1] != "."]
+
+
+def _arriving(name: str) -> bool:
+    return name.startswith(".") or name.endswith(WAITING_MARKS)
 
 
 def format_summary(results: list[dict]) -> str:
@@ -652,4 +680,7 @@ def format_summary(results: list[dict]) -> str:
         undeclared = undeclared_files(Path(inbox))
         if undeclared:
             lines.append(f"no declared feed matches (ignored): {', '.join(undeclared)}")
+        arriving = arriving_files(Path(inbox))
+        if arriving:
+            lines.append(f"still arriving (waiting for their final name): {', '.join(arriving)}")
     return "\n".join(lines)

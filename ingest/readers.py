@@ -30,6 +30,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from ingest.orphans import die_with_parent
 from ingest.registry import Feed, Table
 
 SOURCE_LINE = "_source_line"
@@ -379,18 +380,6 @@ def _limit_child(memory_bytes: int) -> None:
 
     die_with_parent()
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent exits (prctl PR_SET_PDEATHSIG), so no child of a run
-    outlives it; a no-op elsewhere."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 @contextlib.contextmanager
