@@ -23,9 +23,11 @@ duplicate) file sent again with other content is tried again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator
@@ -122,16 +124,35 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Write then rename: readers see the whole file or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # zstd level 1: twice as fast to write as polars' default level 3, and within 1% of its size here
-    frame.write_parquet(tmp, compression="zstd", compression_level=1)
+    with _naming(tmp):
+        # zstd level 1: twice as fast to write as polars' default level 3, and within 1% of its size here
+        frame.write_parquet(tmp, compression="zstd", compression_level=1)
     os.replace(tmp, path)
 
 
 def _write_json(entry: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
+    with _naming(tmp):
+        tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """A write error names the file: Python's I/O errors on write leave `filename` empty, and polars words an
+    I/O error as a ComputeError ("... No space left on device (os error 28)")."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    except pl.exceptions.ComputeError as exc:
+        code = re.search(r"\(os error (\d+)\)", str(exc))
+        if code is None:
+            raise
+        raise OSError(int(code.group(1)), os.strerror(int(code.group(1))), str(path)) from exc
 
 
 def _lake_schema(table: Table) -> dict[str, pl.DataType]:
@@ -180,15 +201,6 @@ def _not_a_file(entry: os.DirEntry) -> str | None:
     if not entry.is_file(follow_symlinks=False):
         return "not a regular file (a folder, device or pipe): rejected"
     return None
-
-
-def read_file(path: Path) -> bytes:
-    """A delivered file's bytes, never through a symbolic link swapped in after it was listed."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise Unreadable("not a regular file")
-        return f.read()
 
 
 def manifests(home: Path, feed: Feed) -> dict[str, dict]:
@@ -290,7 +302,7 @@ def _read(d: Delivery, data: bytes, sha: str, same: str | None) -> NewFile:
             check_structure(raw)
     except (Unreadable, Rejected) as exc:
         return NewFile(d, sha, _entry(d, sha, "rejected", f"rejected: {exc}"))
-    except (Exception, RecursionError) as exc:  # noqa: BLE001 - a reader bug must cost this file only
+    except Exception as exc:  # a reader's bug (a RecursionError, a library's own error) costs this file only
         return NewFile(d, sha, _entry(d, sha, "rejected", f"rejected: the reader failed on it: "
                                                           f"{type(exc).__name__}: {_one_line(exc)}"))
     except BaseException as exc:  # pyo3's PanicException (a Rust panic) derives from BaseException
@@ -518,15 +530,15 @@ def _stamped(c: Checked, d: Delivery, sha: str) -> pl.DataFrame:
 
 def _quarantine_frame(checked: list[Checked], d: Delivery, reader_rejected: pl.DataFrame) -> pl.DataFrame:
     frames = [c.quarantined for c in checked if c.quarantined.height]
-    if reader_rejected.height:
-        frames.append(reader_rejected)
+    if reader_rejected.height:  # a CSV's (one table): its rows take their place in line order
+        frames = [pl.concat([*frames, reader_rejected], how="vertical_relaxed").sort("line", maintain_order=True)]
     if not frames:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return pl.concat(frames, how="vertical_relaxed").select(
+    return pl.concat(frames).select(
         pl.lit(d.feed.agency).alias("agency"), pl.lit(d.feed.dataset).alias("dataset"), "table",
         pl.lit(d.source_file).alias("file"), "line", "reason", "raw",
         pl.lit(d.delivered).alias("delivery_date"), pl.lit(d.seq, dtype=pl.Int32).alias("delivery_seq"),
-    ).cast(QUARANTINE_SCHEMA).sort("line", maintain_order=True)
+    ).cast(QUARANTINE_SCHEMA)
 
 
 def _land_checked(home: Path, r: NewFile, checked: list[Checked], hints: dict[str, dict]) -> dict:

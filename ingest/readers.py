@@ -8,7 +8,7 @@ Files that are not what they claim (FEEDS.md) are refused before they can exhaus
 file whose last line lacks its line end (a partial upload), a duplicated header, a JSON value nested deeper
 than `Limits.max_json_depth`, a field longer than `Limits.max_field_bytes`, a workbook that would unpack to
 more than `Limits.max_unpacked_bytes` (or `Limits.max_unpack_ratio` times its packed size). A workbook is
-parsed in a child process under a memory limit (`isolated_workbooks`), so a workbook that lies about its
+parsed in a child process under a memory limit (`_parse_isolated`), so a workbook that lies about its
 size, or crashes its parser, costs that child and rejects that file only.
 """
 
@@ -171,7 +171,8 @@ def _read_csv(feed: Feed, data: bytes) -> list[RawTable]:
 
 def _csv_header(utf8: bytes) -> list[str]:
     """The header's names; a name given twice would leave one column's values unread: the file is rejected."""
-    first = utf8.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    end = utf8.find(b"\n")
+    first = utf8[: end if end >= 0 else len(utf8)].decode("utf-8", errors="replace").rstrip("\r")
     names = next(csv.reader([first]), [])
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

@@ -63,6 +63,8 @@ def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, alloca
     try:
         result = land.land_feed(feed_id, inbox, home, day)
         return {**result, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+    except OSError:
+        raise  # errno, message and path travel as they are: `step` words them
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise

@@ -229,5 +229,17 @@ def test_disk_full_names_the_step_and_the_path(tmp_path, monkeypatch, capsys):
     assert f"export: no space left on device writing {target}" in err, err
     log = (home / "logs" / "qcredit.log").read_text(encoding="utf-8")
     assert "No space left on device" in log and "Traceback" in log
-    with pytest.raises(pipeline.RunError, match=r"^ingest: no space left on device writing /x/lake/part\.parquet"):
-        pipeline.step("ingest", lambda: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full", "/x/lake/part.parquet")))
+
+
+def test_a_full_disk_while_landing_names_the_step_and_the_lake_file():
+    """polars words ENOSPC as a ComputeError without the path; landing names the file it was writing."""
+    import polars as pl
+
+    from ingest import land
+
+    def land_on_a_full_disk() -> None:  # /dev/full answers every write with ENOSPC
+        with land._naming(Path("/home/q/lake/quality/inspections/delivery=20261119_00/.part.parquet.1.tmp")):
+            pl.DataFrame({"a": list(range(100_000))}).write_parquet("/dev/full")
+
+    with pytest.raises(pipeline.RunError, match=r"^ingest: no space left on device writing /home/q/lake/quality/"):
+        pipeline.step("ingest", land_on_a_full_disk)
