@@ -117,7 +117,7 @@ def test_hostile_file_is_refused_with_its_reason_in_manifest_and_report(drill, n
 @pytest.mark.parametrize("name", REFUSED)
 def test_hostile_file_lands_nothing(drill, name):
     landed = pl.read_parquet(drill["home"] / "lake/*/*/delivery=*/*.parquet", columns=["_source_file"],
-                             allow_missing_columns=True)
+                             missing_columns="insert")
     assert drill["files"][name] not in set(landed["_source_file"].cast(pl.String).to_list())
 
 
