@@ -11,13 +11,24 @@ read and checked for structure on its own, then each table of all readable files
 had been landed one at a time. Files are batched in consecutive groups of at most `BATCH_ROWS` rows; a bigger
 file is a batch of its own, validated `BATCH_ROWS` rows at a time (`validate.check_in_slices`). That bounds a
 landing process's memory whatever the size of the files.
+
+Intake (FEEDS.md, "Files that are not what they claim"): a name must match its feed's pattern in plain ASCII;
+a symbolic link or anything but a regular file is rejected; a file under a name that already landed is
+hashed again (when its size or modification time changed, or its entry predates those stamps), and changed
+content is a conflict, as is a second file for a delivery that already landed (`_00` and no suffix name the
+same delivery). Conflicts land nothing and are recomputed on every run, in
+`_manifest/<agency>/<dataset>/_conflicts/<file name>.json`, until an operator resolves them. A rejected (or
+duplicate) file sent again with other content is tried again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,10 +36,11 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from filelock import FileLock
 
 from ingest import identifiers, paths, registry
 from ingest.lake_schema import QUARANTINE_SCHEMA, lake_schema
-from ingest.readers import RawTable, Unreadable, read_delivery
+from ingest.readers import REJECTED_ROW_SCHEMA, RawTable, Unreadable, read_delivery, workbook_reader
 from ingest.registry import Feed, Table
 from ingest.validate import Checked, Part, Rejected, check_in_slices, check_structure, check_tables
 
@@ -45,12 +57,19 @@ MAX_WARNINGS = 1000  # listed in the manifest; `warning_count` has them all
 BATCH_ROWS = 500_000
 
 
+# Statuses of a file whose delivery is in the lake: its name and delivery id are taken for good.
+LANDED_STATUSES = ("loaded", "held")
+WAITING_MARKS = (".part", ".tmp")  # an upload still arriving under a temporary name (or a dot name)
+LANDING_LOCK = ".landing.lock"  # in the feed's manifest folder
+
+
 @dataclass(frozen=True)
 class Delivery:
     feed: Feed
     path: Path
     delivered: date
     seq: int
+    refused: str | None = None  # why the entry is not a delivered file (a symbolic link, a folder, ...)
 
     @property
     def name(self) -> str:
@@ -84,16 +103,35 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Write then rename: readers see the whole file or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # zstd level 1: much faster to write than polars' default level 3, for files barely bigger
-    frame.write_parquet(tmp, compression="zstd", compression_level=1)
+    with _naming(tmp):
+        # zstd level 1: much faster to write than polars' default level 3, for files barely bigger
+        frame.write_parquet(tmp, compression="zstd", compression_level=1)
     os.replace(tmp, path)
 
 
 def _write_json(entry: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
+    with _naming(tmp):
+        tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """A write error names the file: Python's I/O errors on write leave `filename` empty, and polars words an
+    I/O error as a ComputeError ("... No space left on device (os error 28)")."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    except pl.exceptions.ComputeError as exc:
+        code = re.search(r"\(os error (\d+)\)", str(exc))
+        if code is None:
+            raise
+        raise OSError(int(code.group(1)), os.strerror(int(code.group(1))), str(path)) from exc
 
 
 def _ensure_tables(home: Path, tables: list[Table]) -> None:
@@ -112,17 +150,32 @@ def ensure_lake(home: Path) -> None:
 
 
 def deliveries(feed: Feed, inbox: Path) -> list[Delivery]:
-    """The feed's files in the inbox, in delivery order (date, then same-day sequence)."""
+    """The feed's files in the inbox, in delivery order (date, then same-day sequence). An entry named like a
+    delivery that is not a regular file is returned with the reason it is `refused`."""
     folder = inbox / feed.agency
-    if not folder.is_dir():
-        return []
+    if folder.is_symlink() or not folder.is_dir():
+        return []  # an agency folder that is a link leads outside the inbox: `ignored_files` reports it
     found = []
     with os.scandir(folder) as entries:  # scandir knows file types without a stat per file
         for entry in entries:
-            matched = feed.match_file(entry.name)
-            if matched and entry.is_file():
-                found.append(Delivery(feed, folder / entry.name, *matched))
+            matched = match_name(feed, entry.name)
+            if matched:
+                found.append(Delivery(feed, folder / entry.name, *matched, refused=_not_a_file(entry)))
     return sorted(found, key=lambda d: (d.delivered, d.seq, d.name))
+
+
+def match_name(feed: Feed, name: str) -> tuple[date, int] | None:
+    """(delivery date, sequence) when `name` is one of the feed's deliveries, written in plain ASCII (a
+    full-width digit would otherwise name the same delivery as its ASCII twin)."""
+    return feed.match_file(name) if name.isascii() else None
+
+
+def _not_a_file(entry: os.DirEntry) -> str | None:
+    if entry.is_symlink():
+        return f"a symbolic link (to {os.readlink(entry.path)}), not a delivered file: rejected"
+    if not entry.is_file(follow_symlinks=False):
+        return "not a regular file (a folder, device or pipe): rejected"
+    return None
 
 
 def manifests(home: Path, feed: Feed) -> dict[str, dict]:
@@ -137,7 +190,7 @@ def pending_bytes(feed_id: str, inbox: Path, home: Path, as_of: str) -> int:
     feed = registry.get_feed(feed_id)
     done = manifests(Path(home), feed)
     return sum(d.path.stat().st_size for d in deliveries(feed, Path(inbox))
-               if d.delivered.isoformat() <= as_of and d.name not in done)
+               if d.delivered.isoformat() <= as_of and d.name not in done and d.refused is None)
 
 
 def latest_snapshot(home: Path, table: Table, as_of: str,
@@ -175,7 +228,7 @@ def references_for(home: Path, table: Table, as_of: str) -> dict[str, identifier
 # -- landing files ---------------------------------------------------------------------------------------
 
 
-def _entry(d: Delivery, sha: str, status: str, reason: str | None = None, **counts: object) -> dict:
+def _entry(d: Delivery, sha: str | None, status: str, reason: str | None = None, **counts: object) -> dict:
     entry = {
         "agency": d.feed.agency, "dataset": d.feed.dataset, "file": d.name, "sha256": sha,
         "delivery_date": d.delivered.isoformat(), "delivery_seq": d.seq, "status": status, "reason": reason,
@@ -189,12 +242,14 @@ def _entry(d: Delivery, sha: str, status: str, reason: str | None = None, **coun
 @dataclass
 class NewFile:
     """A new delivery, read and checked for structure. `entry` is set when it is decided without validation
-    (duplicate, rejected); otherwise `raws` (by table name) wait to be validated with the rest of the batch."""
+    (duplicate, rejected, conflict); otherwise `raws` (by table name) wait to be validated with the rest of
+    the batch."""
 
     d: Delivery
-    sha: str
+    sha: str | None
     entry: dict | None = None
     raws: dict[str, RawTable] | None = None
+    stamp: dict | None = None  # the file's size and modification time when it was read
 
     @property
     def rows(self) -> int:
@@ -210,7 +265,8 @@ class NewFile:
 
 
 def _read(d: Delivery, data: bytes, sha: str, same: str | None) -> NewFile:
-    """Parse one file's bytes and check its structure; `same` names an earlier file with the same bytes."""
+    """Parse one file's bytes and check its structure; `same` names an earlier file with the same bytes. Any
+    failure of a reader, foreseen or not, rejects this file with the error and never stops the run."""
     if same is not None:
         entry = _entry(d, sha, "duplicate", f"byte-identical to {same}: nothing landed")
         entry["duplicate_of"] = same
@@ -221,24 +277,93 @@ def _read(d: Delivery, data: bytes, sha: str, same: str | None) -> NewFile:
             check_structure(raw)
     except (Unreadable, Rejected) as exc:
         return NewFile(d, sha, _entry(d, sha, "rejected", f"rejected: {exc}"))
+    except Exception as exc:  # a reader's bug (a RecursionError, a library's own error) costs this file only
+        return NewFile(d, sha, _entry(d, sha, "rejected", f"rejected: the reader failed on it: "
+                                                          f"{type(exc).__name__}: {_one_line(exc)}"))
+    except BaseException as exc:  # pyo3's PanicException (a Rust panic) derives from BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
+        return NewFile(d, sha, _entry(d, sha, "rejected", f"rejected: the reader crashed on it: {_one_line(exc)}"))
     return NewFile(d, sha, raws={raw.table.name: raw for raw in raws})
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _stamp(st: os.stat_result) -> dict:
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _open_delivery(d: Delivery) -> tuple[bytes, str, dict]:
+    """(bytes, sha256, size and modification time) of a delivered file."""
+    fd = os.open(d.path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable("not a regular file")
+        data = f.read()
+    return data, hashlib.sha256(data).hexdigest(), _stamp(st)
+
+
+def _current_sha(d: Delivery, entry: dict) -> str | None:
+    """The sha256 of what is under a landed name now: the entry's own while size and modification time are
+    those it recorded, else hashed again. A refused entry (a link) has none."""
+    if d.refused is not None:
+        return None
+    fd = os.open(d.path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns:
+            return entry["sha256"]
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _conflict(d: Delivery, sha: str | None, reason: str) -> dict:
+    return _entry(d, sha, "conflict", f"conflict: {reason}; nothing of it lands until an operator resolves it "
+                                      "(a corrected delivery comes as a new _NN)")
+
+
+def _sort_out(current: list[Delivery], done: dict[str, dict]) -> tuple[list[Delivery], dict[str, dict]]:
+    """(files to land, conflicts by name). A name with an entry is landed again only when it was rejected or
+    a duplicate and its content changed; changed content under a loaded or held name is a conflict."""
+    new, conflicts = [], {}
+    for d in current:
+        entry = done.get(d.name)
+        if entry is None:
+            new.append(d)
+            continue
+        try:
+            sha = _current_sha(d, entry)
+        except OSError as exc:  # gone or unreadable since it was listed: it is looked at again next run
+            conflicts[d.name] = _conflict(d, None, f"cannot be read again to compare with what landed ({exc})")
+            continue
+        if sha == entry["sha256"]:
+            continue
+        if entry["status"] in LANDED_STATUSES:
+            conflicts[d.name] = _conflict(
+                d, sha, f"its content (sha256 {sha[:12] if sha else 'none: ' + str(d.refused)}) differs from what "
+                        f"{entry['status']} under this name (sha256 {entry['sha256'][:12]})")
+        else:
+            new.append(d)
+    return new, conflicts
 
 
 def _batches(new: list[Delivery], done: dict[str, dict]) -> Iterator[list[NewFile]]:
     """The new files read in delivery order, in consecutive batches of at most `BATCH_ROWS` rows (a bigger file
     is a batch of its own). A byte-identical file is a duplicate of the first file with its bytes, landed
-    earlier (`done`) or read before it in this call."""
+    earlier (`done`) or read before it in this call. A second file for a delivery id that already landed (or
+    that an earlier file of this call claims) is a conflict."""
     first_with_sha = {}
     for e in done.values():
-        first_with_sha.setdefault(e["sha256"], e["file"])
+        if e["sha256"] is not None:
+            first_with_sha.setdefault(e["sha256"], e["file"])
+    claimed = {_delivery_id(e): e["file"] for e in done.values() if e["status"] in LANDED_STATUSES}
     batch: list[NewFile] = []
     batch_rows = 0
     for d in new:
-        data = d.path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        new_file = _read(d, data, sha, first_with_sha.get(sha))
-        del data  # the parsed frames are what the batch keeps
-        first_with_sha.setdefault(sha, d.name)
+        new_file = _intake(d, first_with_sha, claimed)
         rows = new_file.rows
         if batch and (batch_rows + rows > BATCH_ROWS or _self_resolving(d.feed)):
             yield batch
@@ -247,6 +372,31 @@ def _batches(new: list[Delivery], done: dict[str, dict]) -> Iterator[list[NewFil
         batch_rows += rows
     if batch:
         yield batch
+
+
+def _delivery_id(entry: dict) -> str:
+    return f"{entry['delivery_date'].replace('-', '')}_{entry['delivery_seq']:02d}"
+
+
+def _intake(d: Delivery, first_with_sha: dict[str, str], claimed: dict[str, str]) -> NewFile:
+    """One new file: refused, unreadable, a duplicate, a conflict, or read and checked for structure."""
+    if d.refused is not None:
+        return NewFile(d, None, _entry(d, None, "rejected", d.refused))
+    try:
+        data, sha, stamp = _open_delivery(d)
+    except (OSError, Unreadable) as exc:
+        return NewFile(d, None, _entry(d, None, "rejected", f"rejected: cannot be read: {exc}"))
+    same = first_with_sha.get(sha)
+    if same is None and d.delivery_id in claimed:
+        return NewFile(d, sha, _conflict(d, sha, f"delivery {d.delivery_id} already landed as "
+                                                 f"{claimed[d.delivery_id]}"))
+    new_file = _read(d, data, sha, same)
+    del data  # the parsed frames are what the batch keeps
+    new_file.stamp = stamp
+    first_with_sha.setdefault(sha, d.name)
+    if same is None:
+        claimed.setdefault(d.delivery_id, d.name)
+    return new_file
 
 
 def _self_resolving(feed: Feed) -> bool:
@@ -277,19 +427,37 @@ def _land_batch(home: Path, feed: Feed, batch: list[NewFile], as_of: str, done: 
                 hints: dict[str, dict]) -> list[dict]:
     """Land a validated batch file by file in delivery order, as landing them one at a time would: each
     manifest entry is written after the file's Parquet and added to `done`, so the shrink guard of a later
-    file compares with the last delivery landed before it, in this batch or earlier."""
+    file compares with the last delivery landed before it, in this batch or earlier. A conflict's entry goes
+    to the conflicts folder, never to the manifest."""
     checked = _validate(home, feed, batch, as_of)
     entries = []
     for r in batch:
         entry = r.entry
         if entry is None:
             held = _shrink_reason(done, r.d, checked[r.d.name])
-            entry = (_entry(r.d, r.sha, "held", held) if held
-                     else _land_checked(home, r.d, r.sha, checked[r.d.name], hints))
-        _write_json(entry, manifest_dir(home, feed) / f"{r.d.name}.json")
-        done[r.d.name] = entry
+            entry = (_entry(r.d, r.sha, "held", held, rows_read=_rows_read(r, checked[r.d.name])) if held
+                     else _land_checked(home, r, checked[r.d.name], hints))
+        elif entry["status"] == "duplicate":
+            entry["rows_read"] = done.get(entry["duplicate_of"], {}).get("rows_read", 0)
+        entry.update(r.stamp or {})
+        if entry["status"] == "conflict":
+            _write_json(entry, conflicts_dir(home, feed) / f"{r.d.name}.json")
+        else:
+            _write_json(entry, manifest_dir(home, feed) / f"{r.d.name}.json")
+            done[r.d.name] = entry
         entries.append(entry)
     return entries
+
+
+def _rows_read(r: NewFile, checked: list[Checked]) -> int:
+    """Rows the file delivered: validated ones plus those its reader set aside."""
+    return sum(c.rows_read for c in checked) + _reader_rejected(r).height
+
+
+def _reader_rejected(r: NewFile) -> pl.DataFrame:
+    """Rows the reader could not split (table, line, reason, raw)."""
+    frames = [raw.rejected_rows for raw in (r.raws or {}).values() if raw.rejected_rows is not None]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=REJECTED_ROW_SCHEMA)
 
 
 def _previous_loaded(done: dict[str, dict], d: Delivery, table: Table) -> tuple[str, int] | None:
@@ -335,8 +503,10 @@ def _stamped(c: Checked, d: Delivery, sha: str) -> pl.DataFrame:
     )
 
 
-def _quarantine_frame(checked: list[Checked], d: Delivery) -> pl.DataFrame:
+def _quarantine_frame(checked: list[Checked], d: Delivery, reader_rejected: pl.DataFrame) -> pl.DataFrame:
     frames = [c.quarantined for c in checked if c.quarantined.height]
+    if reader_rejected.height:  # a CSV's (one table): its rows take their place in line order
+        frames = [pl.concat([*frames, reader_rejected], how="vertical_relaxed").sort("line", maintain_order=True)]
     if not frames:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)
     return pl.concat(frames).select(
@@ -346,9 +516,10 @@ def _quarantine_frame(checked: list[Checked], d: Delivery) -> pl.DataFrame:
     ).cast(QUARANTINE_SCHEMA)
 
 
-def _land_checked(home: Path, d: Delivery, sha: str, checked: list[Checked], hints: dict[str, dict]) -> dict:
+def _land_checked(home: Path, r: NewFile, checked: list[Checked], hints: dict[str, dict]) -> dict:
     """Write the file's lake parts and quarantine; its manifest entry (and, in `hints`, where its quarantined
     rows went and the first reasons, for the summary)."""
+    d, sha = r.d, r.sha
     tables, loaded, unresolved = {}, 0, 0
     for c in checked:
         part = table_dir(home, c.table) / f"delivery={d.delivery_id}" / f"part-{sha[:12]}.parquet"
@@ -356,7 +527,7 @@ def _land_checked(home: Path, d: Delivery, sha: str, checked: list[Checked], hin
         tables[c.table.name] = c.landed.height
         nulls = c.landed["uscc"].null_count()
         loaded, unresolved = loaded + c.landed.height - nulls, unresolved + nulls
-    quarantined = _quarantine_frame(checked, d)
+    quarantined = _quarantine_frame(checked, d, _reader_rejected(r))
     if quarantined.height:
         path = quarantine_dir(home, d.feed) / f"{d.name}.parquet"
         _write_parquet(quarantined, path)
@@ -364,10 +535,34 @@ def _land_checked(home: Path, d: Delivery, sha: str, checked: list[Checked], hin
             f"line {line}: {reason}" for line, reason in quarantined.head(3).select("line", "reason").iter_rows()]}
     warnings = [w for c in checked for w in c.warnings]
     return _entry(
-        d, sha, "loaded", rows_read=sum(c.rows_read for c in checked), rows_loaded=loaded,
+        d, sha, "loaded", rows_read=_rows_read(r, checked), rows_loaded=loaded,
         rows_quarantined=quarantined.height, rows_unresolved=unresolved, tables=tables,
         warnings=warnings[:MAX_WARNINGS], warning_count=len(warnings),
     )
+
+
+def conflicts_dir(home: Path, feed: Feed) -> Path:
+    return manifest_dir(home, feed) / "_conflicts"
+
+
+def _write_conflicts(home: Path, feed: Feed, conflicts: dict[str, dict]) -> None:
+    """The feed's conflicts now: written afresh, and those resolved since the last run removed."""
+    folder = conflicts_dir(home, feed)
+    for name, entry in conflicts.items():
+        _write_json(entry, folder / f"{name}.json")
+    for path in folder.glob("*.json"):
+        if path.name.removesuffix(".json") not in conflicts:
+            path.unlink()
+
+
+def _remove_stale_temporaries(home: Path, feed: Feed) -> None:
+    """Temporary files a killed run left in this feed's folders (no other process writes them: one run per
+    home, one landing per feed)."""
+    folders = [manifest_dir(home, feed), conflicts_dir(home, feed), quarantine_dir(home, feed)]
+    folders += [p for t in feed.tables for p in table_dir(home, t).glob("delivery=*")]
+    for folder in folders:
+        for path in folder.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
 
 
 def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
@@ -378,15 +573,24 @@ def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
     feed, inbox, home = registry.get_feed(feed_id), Path(inbox), Path(home)
     as_of = as_of if isinstance(as_of, str) else as_of.isoformat()  # a date works too
     _ensure_tables(home, list(feed.tables))
-    done = manifests(home, feed)
-    found = deliveries(feed, inbox)
-    current = [d for d in found if d.delivered.isoformat() <= as_of]
-    landed: dict[str, dict] = {}
-    hints: dict[str, dict] = {}
-    for batch in _batches([d for d in current if d.name not in done], done):
-        landed.update((e["file"], e) for e in _land_batch(home, feed, batch, as_of, done, hints))
+    manifest_dir(home, feed).mkdir(parents=True, exist_ok=True)
+    # One landing per feed at a time, whoever starts it (a run, an Airflow task): a second waits, then finds
+    # the files landed. The kernel releases the lock of a killed process.
+    with FileLock(manifest_dir(home, feed) / LANDING_LOCK), workbook_reader():
+        _remove_stale_temporaries(home, feed)
+        done = manifests(home, feed)
+        found = deliveries(feed, inbox)
+        current = [d for d in found if d.delivered.isoformat() <= as_of]
+        new, conflicts = _sort_out(current, done)
+        landed: dict[str, dict] = {}
+        hints: dict[str, dict] = {}
+        for batch in _batches(new, done):
+            landed.update((e["file"], e) for e in _land_batch(home, feed, batch, as_of, done, hints))
+        conflicts.update((name, e) for name, e in landed.items() if e["status"] == "conflict")
+        _write_conflicts(home, feed, conflicts)
     files = [
-        {**landed[d.name], **hints.get(d.name, {})} if d.name in landed
+        conflicts[d.name] if d.name in conflicts
+        else {**landed[d.name], **hints.get(d.name, {})} if d.name in landed
         else {**done[d.name], "already_landed": True}
         for d in current
     ]
@@ -399,13 +603,36 @@ def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
 
 
 def undeclared_files(inbox: Path) -> list[str]:
-    """Files in the inbox that no declared feed claims (reported, not an error)."""
-    feeds = registry.load_registry().values()
+    """Entries of the inbox that no declared feed claims, each with why (reported, not an error): a name that
+    does not match a pattern in plain ASCII, a file outside an agency folder, an agency folder that is a link.
+    Names still arriving (`arriving_files`) are not among them."""
+    feeds = list(registry.load_registry().values())
+    agencies = {f.agency for f in feeds}
     out = []
-    for path in sorted(p for p in Path(inbox).glob("*/*") if p.is_file() and not p.name.startswith(".")):
-        if not any(f.agency == path.parent.name and f.match_file(path.name) for f in feeds):
-            out.append(f"{path.parent.name}/{path.name}")
+    for path in sorted(Path(inbox).iterdir()) if Path(inbox).is_dir() else ():
+        if _arriving(path.name):
+            continue
+        if path.is_symlink():
+            out.append(f"{path.name} (a symbolic link in the inbox: not followed)")
+        elif not path.is_dir():
+            out.append(f"{path.name} (outside an agency folder)")
+        elif path.name not in agencies:
+            out.append(f"{path.name}/ (not an agency folder)")
+        else:
+            out += [f"{path.name}/{entry.name}" for entry in sorted(path.iterdir(), key=lambda e: e.name)
+                    if not _arriving(entry.name)
+                    and not any(f.agency == path.name and match_name(f, entry.name) for f in feeds)]
     return out
+
+
+def arriving_files(inbox: Path) -> list[str]:
+    """Files still being uploaded (a `.part` or `.tmp` name, or a dot name): they wait for their final name."""
+    return [f"{p.parent.name}/{p.name}" for p in sorted(Path(inbox).glob("*/*"))
+            if _arriving(p.name) and p.parent.name[:1] != "."]
+
+
+def _arriving(name: str) -> bool:
+    return name.startswith(".") or name.endswith(WAITING_MARKS)
 
 
 def format_summary(results: list[dict]) -> str:
@@ -440,4 +667,7 @@ def format_summary(results: list[dict]) -> str:
         undeclared = undeclared_files(Path(inbox))
         if undeclared:
             lines.append(f"no declared feed matches (ignored): {', '.join(undeclared)}")
+        arriving = arriving_files(Path(inbox))
+        if arriving:
+            lines.append(f"still arriving (waiting for their final name): {', '.join(arriving)}")
     return "\n".join(lines)

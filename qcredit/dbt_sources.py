@@ -24,9 +24,9 @@ HEADER = """\
 # tests/qcredit/test_generated_sources.py fails when it is out of date. Change the feed declaration, then regenerate.
 """
 
-EXTERNAL_LOCATION = (
-    "read_parquet('{{{{ env_var(\"QCREDIT_HOME\") }}}}/lake/{agency}/{table}/*/*.parquet', union_by_name=true)"
-)
+# The home path goes into a SQL string literal: its quotes are doubled (a home may be named "o'brien").
+SQL_HOME = "{{{{ env_var(\"QCREDIT_HOME\") | replace(\"'\", \"''\") }}}}"
+EXTERNAL_LOCATION = "read_parquet('" + SQL_HOME + "/lake/{agency}/{table}/*/*.parquet', union_by_name=true)"
 
 
 def _identifier_kinds(identifier: registry.Identifier) -> list[str]:

@@ -4,11 +4,22 @@ dbt shapes every file as a view in the `exports` schema (columns, order, formats
 out, sorted, so a rerun on the same inputs gives the same bytes, and makes text cells formula-safe on the way
 (`formula_safe`): the warehouse keeps every value as delivered. quarantine.csv comes from the lake's manifest
 and quarantine, which ingest writes and dbt does not read.
+
+Publishing (contract C3): every file of a date is written into a staging folder beside the date's folder
+(`staged_date`), the summary last, and the staging folder then takes the date folder's place in one atomic
+exchange (renameat2 RENAME_EXCHANGE): a reader sees the old date folder whole or the new one whole, never a
+mixture, and a run killed at any moment leaves the published folder as it was. Every writer of a date's
+files takes the folder as a parameter and writes only inside it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -26,16 +37,61 @@ QUARANTINE_COLUMNS = ["agency", "dataset", "file", "line", "reason"]
 # A text cell beginning with one of these is run as a formula by Excel, LibreOffice or Google Sheets (a tab or
 # carriage return once the import trims it): OUTPUTS.md's cell rule writes it with a leading '.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ATTENTION_STATUSES = ("rejected", "held", "conflict")  # files an operator must look at
 
 
 class DisclosureError(RuntimeError):
     """A public file would carry more than OUTPUTS.md allows; nothing is published."""
 
 
+STAGING_PREFIX = ".staging-"  # <home>/exports/.staging-<date>: the files of a date being written
+REPLACED_PREFIX = ".replaced-"  # <home>/exports/.replaced-<date>: the folder a publication replaced
+_RENAME_EXCHANGE = 2
+
+
+@contextmanager
+def staged_date(home: Path, as_of: str) -> Iterator[Path]:
+    """A fresh, empty staging folder for the files of `as_of`; when the block ends without an error it is
+    published as `<home>/exports/<as_of>/` in one step, replacing the previous folder whole. On an error
+    the previous folder stays as it was. Left-overs of a killed run are removed first (one run per home)."""
+    root = settings.exports_dir(home, as_of).parent
+    staging, replaced = root / f"{STAGING_PREFIX}{as_of}", root / f"{REPLACED_PREFIX}{as_of}"
+    for leftover in (staging, replaced):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        publish(staging, settings.exports_dir(home, as_of), replaced)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish(staging: Path, target: Path, replaced: Path) -> None:
+    """Put `staging` in `target`'s place atomically; the previous folder goes to `replaced`, then away.
+    Readers holding files of the previous folder open keep reading them (Linux frees them on close)."""
+    if target.exists():
+        _exchange(staging, target)
+        staging.rename(replaced)
+        shutil.rmtree(replaced, ignore_errors=True)  # a left-over is removed by the next publication
+    else:
+        staging.rename(target)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two paths in one step (Linux renameat2 with RENAME_EXCHANGE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd = -100
+    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"cannot swap the new exports in: {os.strerror(code)}", str(b))
+
+
 def manifest_entries(home: Path, as_of: str) -> list[dict]:
-    """Manifest entries of every file delivered on or before T, in delivery order."""
+    """Manifest entries of every file delivered on or before T, in delivery order, with the conflicts landing
+    found on its last run (status `conflict`: nothing of them landed)."""
     entries = []
-    for path in sorted((settings.lake_dir(home) / "_manifest").glob("*/*/*.json")):
+    manifests = settings.lake_dir(home) / "_manifest"
+    for path in sorted([*manifests.glob("*/*/*.json"), *manifests.glob("*/*/_conflicts/*.json")]):
         entry = json.loads(path.read_text(encoding="utf-8"))
         if str(entry["delivery_date"]) <= as_of:
             entries.append(entry)
@@ -43,11 +99,10 @@ def manifest_entries(home: Path, as_of: str) -> list[dict]:
                                           e["delivery_seq"], e["file"]))
 
 
-def write_exports(home: Path, as_of: str) -> dict:
+def write_exports(home: Path, as_of: str, folder: Path) -> dict:
+    """Write the CSV files and workbooks of `as_of` into `folder` (a staging folder of `staged_date`)."""
     from qcredit import workbooks  # it builds its cells with this module's formula_safe
 
-    folder = settings.exports_dir(home, as_of)
-    folder.mkdir(parents=True, exist_ok=True)
     warehouse = settings.warehouse_path(home)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: grade {as_of} first (qcredit run)")
@@ -57,7 +112,7 @@ def write_exports(home: Path, as_of: str) -> dict:
             _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
         workbooks.write_workbooks(con, folder, as_of)
     _write_quarantine(home, as_of, folder / "quarantine.csv")
-    return {"folder": str(folder), "files": sorted(p.name for p in folder.glob("*.csv"))}
+    return {"folder": str(settings.exports_dir(home, as_of)), "files": sorted(p.name for p in folder.glob("*.csv"))}
 
 
 def export_views(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -116,7 +171,9 @@ def quoted(identifier: str) -> str:
 
 
 def _sql_path(path: Path) -> str:
+    """A path as the inside of a SQL string literal (a home path may contain a quote)."""
     return str(path).replace("'", "''")
+
 
 
 def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
@@ -125,8 +182,8 @@ def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
     con.execute("create table quarantine (agency varchar, dataset varchar, file varchar, line integer, "
                 "reason varchar)")
     for entry in manifest_entries(home, as_of):
-        if entry["status"] in ("rejected", "held"):
-            reason = entry["reason"] if entry["status"] == "rejected" else f"held for review: {entry['reason']}"
+        if entry["status"] in ATTENTION_STATUSES:
+            reason = f"held for review: {entry['reason']}" if entry["status"] == "held" else entry["reason"]
             con.execute("insert into quarantine values (?, ?, ?, null, ?)",
                         [entry["agency"], entry["dataset"], entry["file"], reason])
     rows = settings.lake_dir(home) / "_quarantine"
@@ -141,9 +198,11 @@ def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
     con.close()
 
 
-def write_summary(home: Path, as_of: str, steps: dict[str, float]) -> dict:
-    """run_summary.json: what a run did, for operators (and the DAG's last task)."""
-    folder = settings.exports_dir(home, as_of)
+def write_summary(home: Path, as_of: str, steps: dict[str, float], folder: Path | None = None,
+                  inbox: Path | None = None) -> dict:
+    """run_summary.json: what a run did, for operators (and the DAG's last task). Written into `folder` (the
+    staging folder, last), or replaced in the published folder of `as_of` when none is given."""
+    target = folder or settings.exports_dir(home, as_of)
     entries = manifest_entries(home, as_of)
     with duckdb.connect(str(settings.warehouse_path(home)), read_only=True) as con:
         def scalar(sql: str) -> int | str | None:
@@ -178,10 +237,15 @@ def write_summary(home: Path, as_of: str, steps: dict[str, float]) -> dict:
                                           "warning_count")}
         for entry in entries
     ]
-    summary["needs_attention"] = [f for f in summary["files"] if f["status"] in ("rejected", "held")]
+    summary["needs_attention"] = [f for f in summary["files"] if f["status"] in ATTENTION_STATUSES]
+    if inbox is not None:
+        from ingest import land
+
+        summary["ignored_files"] = land.undeclared_files(inbox)
+        summary["arriving_files"] = land.arriving_files(inbox)
     summary["durations_seconds"] = steps
-    summary["exports"] = str(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "run_summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    summary["exports"] = str(settings.exports_dir(home, as_of))
+    tmp = target / ".run_summary.json.tmp"
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    tmp.replace(target / "run_summary.json")
     return summary

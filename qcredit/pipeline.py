@@ -1,11 +1,23 @@
-"""The steps of a grading run. `qcredit` and the Airflow DAG call these functions and nothing else."""
+"""The steps of a grading run. `qcredit` and the Airflow DAG call these functions and nothing else.
+
+Process management lives here (docs/drills.md): one run per home at a time (`home_lock`, a lock file held by
+the kernel, so a killed run never leaves it taken); every child process dies with the run (the dbt process and
+the landing pool's fork server and workers ask Linux for a kill signal when their parent exits); a date's
+export folder is published whole (`qcredit.exports.staged_date`); a step that fails says which step, which
+path and which error, with the traceback in `<home>/logs/qcredit.log`.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ingest import registry
+from ingest.orphans import die_with_parent
 from qcredit import settings
 
 
@@ -51,6 +63,8 @@ def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, alloca
     try:
         result = land.land_feed(feed_id, inbox, home, day)
         return {**result, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+    except OSError:
+        raise  # errno, message and path travel as they are: `step` words them
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
@@ -71,9 +85,11 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
 
     keep_gx_offline()  # the server imports GX
     context = get_context("forkserver")
-    context.set_forkserver_preload(["great_expectations", "pandas"])
+    # ingest.orphans_server asks Linux to kill the server with this process; each worker asks it of the server
+    context.set_forkserver_preload(["ingest.orphans_server", "great_expectations", "pandas"])
     waiting, running, results, allocator = list(feed_ids), {}, {}, settings.landing_allocator_conf()
-    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1,
+                             initializer=die_with_parent) as pool:
         try:
             while waiting or running:
                 # A feed is submitted only when a process is free, so the costliest feed ready at that moment
@@ -98,7 +114,8 @@ def ingest_command(inbox: Path | None, home: Path | None, as_of: str | None) -> 
     """`qcredit ingest`: land, then print the per-file summary a data engineer acts on."""
     from ingest import land
 
-    results = ingest(inbox, home, as_of)
+    with home_lock(home, "qcredit ingest"):
+        results = step("ingest", ingest, inbox, home, as_of)
     print(land.format_summary(results))
     return results
 
@@ -145,7 +162,8 @@ def validation_report(results: list[dict]) -> dict:
 
 
 def grade(home: Path | str | None, as_of: str) -> dict:
-    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb."""
+    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb. Its output goes to
+    `<home>/logs/dbt_build_<T>.log` as it runs; the process dies with this one."""
     import json
     import os
     import subprocess
@@ -170,14 +188,51 @@ def grade(home: Path | str | None, as_of: str) -> dict:
         "--exclude", "test_type:unit",
     ]
     env = {**os.environ, "QCREDIT_HOME": str(home_path)}
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    seconds = round(time.perf_counter() - started, 2)
-    log_file = logs / f"dbt_build_{day}.log"
-    log_file.write_text(done.stdout + done.stderr, encoding="utf-8")
+    with home_lock(home_path, "dbt build"):
+        wait_for_warehouse(settings.warehouse_path(home_path))
+        log_file = logs / f"dbt_build_{day}.log"
+        started = time.perf_counter()
+        with log_file.open("w", encoding="utf-8") as log:
+            done = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+                                  preexec_fn=die_with_parent)
+        seconds = round(time.perf_counter() - started, 2)
     if done.returncode != 0:
-        raise RunError(f"dbt build failed as of {day}: {_first_dbt_error(done.stdout)} (log: {log_file})")
+        output = log_file.read_text(encoding="utf-8", errors="replace")
+        if "No space left on device" in output:
+            raise RunError(f"grade: dbt build ran out of disk space writing under {home_path} "
+                           f"([Errno 28] No space left on device; log: {log_file})")
+        raise RunError(f"dbt build failed as of {day}: {_first_dbt_error(output)} (log: {log_file})")
     return {"as_of": day, "dbt_seconds": seconds, "dbt_log": str(log_file)}
+
+
+def wait_for_warehouse(warehouse: Path) -> None:
+    """dbt needs the warehouse for writing: a process holding it open (even read-only) is waited for, up to
+    QCREDIT_WAREHOUSE_WAIT_SECONDS (default 300), then named in the error. Published files (exports/<T>/)
+    are what readers should open: they never hold the warehouse."""
+    import os
+    import re
+    import time
+
+    import duckdb
+
+    if not warehouse.exists():
+        return
+    deadline = time.monotonic() + float(os.environ.get("QCREDIT_WAREHOUSE_WAIT_SECONDS") or 300)
+    while True:
+        try:
+            duckdb.connect(str(warehouse)).close()
+            return
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = re.search(r"\(PID (\d+)\)", str(exc))
+                raise RunError(
+                    f"grade: the warehouse {warehouse} is held open by another process"
+                    f"{f' (pid {holder.group(1)})' if holder else ''}; close it (read the published files "
+                    f"under exports/ instead) and run again"
+                ) from exc
+            time.sleep(1)
 
 
 def _first_dbt_error(output: str) -> str:
@@ -191,42 +246,116 @@ def _first_dbt_error(output: str) -> str:
 
 
 def export(home: Path | str | None, as_of: str) -> dict:
-    """Write every file of OUTPUTS.md for T from the graded warehouse (read-only) and the lake."""
+    """Publish T (`publish`) and return where: `{"folder", "files"}`."""
+    return publish(home, as_of)[0]
+
+
+def publish(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None,
+            inbox: Path | str | None = None) -> tuple[dict, dict]:
+    """Every file of OUTPUTS.md for T from the graded warehouse (read-only) and the lake, then
+    run_summary.json, written into a staging folder that replaces `<home>/exports/<T>/` whole at the end.
+    Returns (export result, summary)."""
+    import time
+
     from qcredit import exports
 
-    return exports.write_exports(settings.home_dir(home), resolve_as_of(as_of))
+    home_path, day = settings.home_dir(home), resolve_as_of(as_of)
+    steps = dict(steps or {})
+    with home_lock(home_path, "export"), exports.staged_date(home_path, day) as folder:
+        started = time.perf_counter()
+        result = exports.write_exports(home_path, day, folder)
+        steps["export"] = round(time.perf_counter() - started, 2)
+        inbox_path = settings.inbox_dir(inbox) if inbox is not None else None
+        summary = exports.write_summary(home_path, day, steps, folder, inbox_path)
+    return result, summary
 
 
 def export_command(home: Path | None, as_of: str | None) -> dict:
-    result = export(home, resolve_as_of(as_of))
+    result = step("export", export, home, resolve_as_of(as_of))
     print(f"exports written to {result['folder']}")
     return result
 
 
 def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None) -> dict:
-    """Write run_summary.json: counts by level and action, per-file row accounting, step durations."""
+    """Rewrite the published run_summary.json of T with these step durations (the DAG's last task; `run` and
+    `export` write the summary into the folder before it is published)."""
     from qcredit import exports
 
-    return exports.write_summary(settings.home_dir(home), resolve_as_of(as_of), steps or {})
+    home_path = settings.home_dir(home)
+    with home_lock(home_path, "summary"):
+        return exports.write_summary(home_path, resolve_as_of(as_of), steps or {})
 
 
 def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None) -> dict:
-    """`qcredit run`: ingest what was delivered up to T, grade as of T, write the exports of T."""
+    """`qcredit run`: ingest what was delivered up to T, grade as of T, publish the exports of T (the summary
+    is written last, then the date's folder is replaced whole)."""
     import time
 
     day = resolve_as_of(as_of)
     steps: dict[str, float] = {}
+    with home_lock(settings.home_dir(home), f"qcredit run --as-of {day}"):
+        for name, call in (("ingest", ingest), ("grade", grade)):
+            started = time.perf_counter()
+            step(name, call, *((inbox, home, day) if name == "ingest" else (home, day)))
+            steps[name] = round(time.perf_counter() - started, 2)
+        return step("export", publish, home, day, steps, inbox)[1]
 
-    def timed(name: str, step, *args):
-        started = time.perf_counter()
-        result = step(*args)
-        steps[name] = round(time.perf_counter() - started, 2)
-        return result
 
-    timed("ingest", ingest, inbox, home, day)
-    timed("grade", grade, home, day)
-    timed("export", export, home, day)
-    return summarize(home, day, steps)
+def step(name: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Run one step; a file system error (disk full, permission, a path gone) becomes a RunError naming the
+    step, the path and the error. The original stays chained, so the log has the whole traceback."""
+    try:
+        return call(*args)
+    except OSError as exc:
+        what = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        path = f" writing {exc.filename}" if exc.filename else ""
+        raise RunError(f"{name}: {what}{path} ([Errno {exc.errno}] {type(exc).__name__})") from exc
+
+
+# -- one run per home ------------------------------------------------------------------------------------
+
+LOCK_FILE = ".qcredit.lock"
+HOLDER_FILE = ".qcredit.lock.json"  # who holds the lock, for the message another run prints
+
+
+@contextlib.contextmanager
+def home_lock(home: Path | str | None, command: str) -> Iterator[None]:
+    """Hold the home's run lock for the block, or fail at once naming the run that holds it. The lock is a
+    kernel file lock (filelock): a killed run releases it. Reentrant: the steps of `run` take it again."""
+    import json
+    import os
+    import socket
+    from datetime import UTC, datetime
+
+    from filelock import FileLock, Timeout
+
+    home_path = settings.home_dir(home)
+    home_path.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(home_path / LOCK_FILE, is_singleton=True, thread_local=False)
+    outermost = not lock.is_locked
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RunError(f"{command}: another qcredit run is using {home_path}: {_holder(home_path)}; "
+                       "wait for it to finish, or stop that process") from None
+    try:
+        if outermost:
+            holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
+                      "started": datetime.now(UTC).isoformat(timespec="seconds")}
+            (home_path / HOLDER_FILE).write_text(json.dumps(holder), encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+
+
+def _holder(home: Path) -> str:
+    import json
+
+    try:
+        holder = json.loads((home / HOLDER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "its details are not recorded"
+    return f"pid {holder['pid']} on {holder['host']} ({holder['command']}), started {holder['started']}"
 
 
 def describe_run(summary: dict) -> str:

@@ -51,5 +51,6 @@ def assert_same_landing(home_a: Path, home_b: Path, feed_id: str) -> None:
 
 
 def without_paths(files: list[dict]) -> list[dict]:
-    """Manifest entries less `quarantine_file`, a path that differs with the home folder."""
-    return [{k: v for k, v in e.items() if k != "quarantine_file"} for e in files]
+    """Manifest entries less `quarantine_file`, a path that differs with the home folder, and the delivered
+    file's modification time, which differs with the copy."""
+    return [{k: v for k, v in e.items() if k not in ("quarantine_file", "mtime_ns")} for e in files]

@@ -98,7 +98,7 @@ def test_jsonl_decoded_in_slices_reads_as_whole(tmp_path: Path, monkeypatch: pyt
     assert sliced.equals(whole)
     assert sliced["_source_line"].to_list() == [1, 2, 3, 4, 6, 7, 8]
     assert [loans[0]["contractId"] for loans in sliced["loans"].to_list()] == [f"L-{i}" for i in range(7)]
-    path.write_bytes(data + b'{"uscc": "9137020')  # the bad line is in the last slice: still named
+    path.write_bytes(data + b'{"uscc": "9137020\n')  # the bad line is in the last slice: still named
     with pytest.raises(Unreadable, match="line 9 is not valid JSON"):
         read_delivery(get_feed("bank/credit_report"), path)
 
@@ -106,7 +106,7 @@ def test_jsonl_decoded_in_slices_reads_as_whole(tmp_path: Path, monkeypatch: pyt
 def test_truncated_json_line_rejects_the_file(tmp_path: Path) -> None:
     data = b'{"uscc": "911101087986432663", "reportDate": "2026-10-31", "loans": []}\n{"uscc": "9137020'
     path = write(tmp_path / "credit_report_20261031.jsonl", data)
-    with pytest.raises(Unreadable, match="line 2 is not valid JSON"):
+    with pytest.raises(Unreadable, match="truncated: the last line lacks its line end"):
         read_delivery(get_feed("bank/credit_report"), path)
 
 
