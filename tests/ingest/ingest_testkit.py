@@ -35,7 +35,7 @@ def landed_state(home: Path, feed_id: str) -> tuple[dict, dict, dict]:
     read = {p.relative_to(lake).as_posix(): pl.read_parquet(p)
             for p in sorted(lake.glob(f"{agency}/*/delivery=*/*.parquet"))}
     quarantined = {p.name: pl.read_parquet(p) for p in sorted((lake / "_quarantine" / feed_id).glob("*.parquet"))}
-    manifest = {p.name: json.loads(p.read_text(encoding="utf-8"))
+    manifest = {p.name: without_paths([json.loads(p.read_text(encoding="utf-8"))])[0]
                 for p in sorted((lake / "_manifest" / feed_id).glob("*.json"))}
     return manifest, read, quarantined
 

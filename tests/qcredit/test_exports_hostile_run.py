@@ -12,7 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from qcredit import exports
+from qcredit import pipeline
 from qcredit.cli import main
 from qcredit.workbooks import COLUMNS, CRITERIA_SEED, LEGEND_SHEET, SHEETS, header_text
 
@@ -146,6 +146,6 @@ def test_the_legend_explains_every_code_and_signal_shown(hostile_run):
 def test_exporting_again_gives_the_same_bytes(hostile_run):
     folder = hostile_run / "exports" / AS_OF
     before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.suffix in (".csv", ".xlsx")}
-    exports.write_exports(hostile_run, AS_OF)
+    pipeline.export(hostile_run, AS_OF)
     after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.suffix in (".csv", ".xlsx")}
     assert after == before
