@@ -466,3 +466,68 @@ def format_summary(results: list[dict]) -> str:
         if undeclared:
             lines.append(f"no declared feed matches (ignored): {', '.join(undeclared)}")
     return "\n".join(lines)
+
+
+# -- review of held files (`qcredit release`, `qcredit reject`) -------------------------------------------
+
+
+class NotHeld(ValueError):
+    """A file named for review that is not a held delivery of this home (the message says what it is)."""
+
+
+def release_held(home: Path, inbox: Path, agency_file: str, reason: str, by: str) -> dict:
+    """Land a held snapshot after a person reviewed it: validated and landed as a run would have landed it
+    (its shrink guard set aside), its manifest entry recording who released it, when and why. The next run
+    grades with it. Returns the new manifest entry."""
+    home, inbox = Path(home), Path(inbox)
+    feed, held = _held_entry(home, agency_file)
+    path = inbox / agency_file
+    if not path.is_file():
+        raise NotHeld(f"{path} is not in the inbox: the held file must still be there to be landed")
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if sha != held["sha256"]:
+        raise NotHeld(f"{path} has changed since it was held (another sha256): review the file as delivered now")
+    d = Delivery(feed, path, *feed.match_file(path.name))
+    new_file = _read(d, data, sha, None)
+    del data
+    if new_file.entry is not None:
+        raise NotHeld(f"{agency_file} cannot be landed: {new_file.entry['reason']}")
+    checked = _validate(home, feed, [new_file], d.delivered.isoformat())
+    entry = _land_checked(home, d, sha, checked[d.name], {})
+    entry["review"] = _review_record(held, "released", by, reason)
+    _write_json(entry, manifest_dir(home, feed) / f"{d.name}.json")
+    return entry
+
+
+def reject_held(home: Path, agency_file: str, reason: str, by: str) -> dict:
+    """Reject a held snapshot for good after review: nothing lands, its manifest entry records who rejected it,
+    when and why. Returns the new manifest entry."""
+    feed, held = _held_entry(Path(home), agency_file)
+    entry = {**held, "status": "rejected", "reason": f"rejected after review: {reason}",
+             "review": _review_record(held, "rejected", by, reason)}
+    _write_json(entry, manifest_dir(Path(home), feed) / f"{held['file']}.json")
+    return entry
+
+
+def _held_entry(home: Path, agency_file: str) -> tuple[Feed, dict]:
+    """The feed and manifest entry of `<agency>/<file>`, refused unless the file is held."""
+    agency, _, name = agency_file.partition("/")
+    for feed in registry.load_registry().values():
+        if feed.agency == agency and feed.match_file(name):
+            path = manifest_dir(home, feed) / f"{name}.json"
+            if not path.is_file():
+                raise NotHeld(f"{agency_file} has not been delivered to this home (no manifest entry): not held")
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if entry["status"] != "held":
+                raise NotHeld(f"{agency_file} is {entry['status']}, not held: only a held file can be released "
+                              "or rejected")
+            return feed, entry
+    raise NotHeld(f"{agency_file} is no delivery of a declared feed of {agency!r}: not held")
+
+
+def _review_record(held: dict, decision: str, by: str, reason: str) -> dict:
+    from datetime import UTC, datetime
+
+    return {"decision": decision, "by": by, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "reason": reason, "held_reason": held["reason"]}

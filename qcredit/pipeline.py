@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from ingest import registry
-from qcredit import settings
+from qcredit import homes, settings
+from qcredit.progress import Progress
 
 
 def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
-           workers: int | None = None) -> list[dict]:
+           workers: int | None = None, progress: Progress | None = None) -> list[dict]:
     """Land every declared feed's deliveries dated on or before `as_of`; a feed lands after the reference
     feeds it resolves identifiers through. Results come back in registry order.
 
@@ -22,17 +24,63 @@ def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date 
     day = resolve_as_of(as_of)
     if not inbox_path.is_dir():
         raise RunError(f"no inbox folder at {inbox_path}")
+    progress = progress or Progress()
+    homes.mark(home_path)
     land.ensure_lake(home_path)
+    ensure_broken_feeds_resolve(home_path)
     feed_ids = [f for wave in registry.landing_waves() for f in wave]  # references first
     pending = {f: land.pending_bytes(f, inbox_path, home_path, day) for f in feed_ids}
     workers = settings.ingest_workers() if workers is None else workers
+    progress.step("landing", len(feed_ids), f"{len(feed_ids)} feeds, {sum(pending.values()) / 2**20:.1f} MiB new")
     if workers <= 1 or sum(pending.values()) < settings.PARALLEL_INGEST_MIN_BYTES:
-        results = {f: land.land_feed(f, inbox_path, home_path, day) for f in feed_ids}
+        results = {}
+        for f in feed_ids:
+            progress.started(f)
+            results[f] = land.land_feed(f, inbox_path, home_path, day)
+            progress.finished(f, _landed_detail(results[f]))
     else:
         cost = {f: pending[f] * settings.LANDING_COST_PER_BYTE[registry.get_feed(f).format] for f in feed_ids}
         costliest_first = sorted(feed_ids, key=lambda f: -cost[f])
-        results = _land_in_parallel(costliest_first, workers, inbox_path, home_path, day)
+        results = _land_in_parallel(costliest_first, workers, inbox_path, home_path, day, progress)
+    progress.end_step()
     return [results[f] for f in feed_ids]
+
+
+def _landed_detail(result: dict) -> str:
+    """What one feed's landing did in this run, for its progress line."""
+    new = [e for e in result["files"] if not e.get("already_landed")]
+    if not new:
+        return "no new files"
+    statuses = Counter(e["status"] for e in new)
+    rows = sum(e.get("rows_read") or 0 for e in new)
+    return f"{len(new)} new files ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}), {rows:,} rows"
+
+
+def ensure_broken_feeds_resolve(home: Path) -> None:
+    """A feed whose declaration is broken does not land, but dbt still reads its tables: where its lake folder
+    is missing (a new home), a zero-row file with the columns of its committed dbt source, the last good
+    schema, lets the sources resolve and the other feeds grade."""
+    import duckdb
+    import yaml
+
+    if not registry.broken_declarations():
+        return
+    staging = settings.DBT_PROJECT_DIR / "models" / "staging"
+    for sources_file in sorted(staging.glob("*/_*__sources.yml")):
+        for source in yaml.safe_load(sources_file.read_text(encoding="utf-8"))["sources"]:
+            for table in source["tables"]:
+                folder = settings.lake_dir(home) / source["name"] / table["name"]
+                if any(folder.glob("*/*.parquet")):
+                    continue
+                target = folder / "delivery=00000000_00" / "part-empty.parquet"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                columns = ", ".join(f'cast(null as {c["data_type"]}) as "{c["name"]}"' for c in table["columns"])
+                with duckdb.connect() as con:
+                    con.execute(f"copy (select {columns} limit 0) to '{_sql_text(str(target))}' (format parquet)")
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, allocator_conf: str = "") -> dict:
@@ -57,7 +105,8 @@ def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, alloca
         raise RuntimeError(f"landing {feed_id} failed: {type(exc).__name__}: {exc}") from None
 
 
-def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str) -> dict[str, dict]:
+def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str,
+                      progress: Progress) -> dict[str, dict]:
     """Land feeds in a process pool, costliest first, each once the feeds it resolves through have landed.
 
     Each feed lands in a fresh process: freed memory lingers in a process's allocators, so a process that
@@ -83,11 +132,14 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
                 for feed_id in ready[:workers - len(running)]:
                     running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day, allocator)] = feed_id
                     waiting.remove(feed_id)
+                    progress.started(feed_id)
                 if not running:  # cannot happen while the registry refuses resolve_via cycles; never spin
                     raise RuntimeError(f"no feed can land: {', '.join(waiting)} wait for feeds that never land")
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    results[running.pop(future)] = future.result()
+                    feed_id = running.pop(future)
+                    results[feed_id] = future.result()
+                    progress.finished(feed_id, _landed_detail(results[feed_id]))
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
@@ -124,7 +176,9 @@ def land_feed(feed_id: str, inbox: Path | str | None, home: Path | str | None, a
     from ingest import land
 
     home_path = settings.home_dir(home)
+    homes.mark(home_path)
     land.ensure_lake(home_path)
+    ensure_broken_feeds_resolve(home_path)
     return land.land_feed(feed_id, settings.inbox_dir(inbox), home_path, resolve_as_of(as_of))
 
 
@@ -144,13 +198,16 @@ def validation_report(results: list[dict]) -> dict:
     return {"files": len(files), "needs_attention": attention, **totals}
 
 
-def grade(home: Path | str | None, as_of: str) -> dict:
-    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb."""
+def grade(home: Path | str | None, as_of: str, progress: Progress | None = None) -> dict:
+    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb. dbt logs JSON on stdout so
+    that each node's start and end reach `progress`; the log file gets the message of every event."""
     import json
     import os
     import subprocess
     import sys
     import time
+
+    from qcredit.progress import follow_dbt_event
 
     home_path = settings.home_dir(home)
     day = resolve_as_of(as_of)
@@ -168,15 +225,24 @@ def grade(home: Path | str | None, as_of: str) -> dict:
         # The data tests guard every run's outputs; the unit tests check the SQL itself, which does not
         # change between nights: CI runs them (tests/dbt), the nightly run skips their ~25-60 s.
         "--exclude", "test_type:unit",
+        "--log-format", "json", "--no-use-colors",
     ]
     env = {**os.environ, "QCREDIT_HOME": str(home_path)}
+    progress = progress or Progress()
+    progress.step("grading", detail=f"dbt build as of {day}")
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    seconds = round(time.perf_counter() - started, 2)
     log_file = logs / f"dbt_build_{day}.log"
-    log_file.write_text(done.stdout + done.stderr, encoding="utf-8")
-    if done.returncode != 0:
-        raise RunError(f"dbt build failed as of {day}: {_first_dbt_error(done.stdout)} (log: {log_file})")
+    messages: list[str] = []
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as dbt_run, \
+            log_file.open("w", encoding="utf-8") as log:
+        for line in dbt_run.stdout:
+            message = follow_dbt_event(line, progress)
+            messages.append(message)
+            log.write(message + "\n")
+    seconds = round(time.perf_counter() - started, 2)
+    if dbt_run.returncode != 0:
+        raise RunError(f"dbt build failed as of {day}: {_first_dbt_error(chr(10).join(messages))} (log: {log_file})")
+    progress.end_step()
     return {"as_of": day, "dbt_seconds": seconds, "dbt_log": str(log_file)}
 
 
@@ -203,18 +269,29 @@ def export_command(home: Path | None, as_of: str | None) -> dict:
     return result
 
 
-def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None) -> dict:
-    """Write run_summary.json: counts by level and action, per-file row accounting, step durations."""
-    from qcredit import exports
+def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None,
+              landed: list[dict] | None = None, inbox: Path | str | None = None,
+              out_dir: Path | None = None) -> dict:
+    """Write run_summary.json and files_needing_attention.csv into the date's exports folder (`out_dir`,
+    default `<home>/exports/<as_of>/`): counts by level and action, and the night's report from what this
+    run's landing returned (`landed`; the DAG passes its land tasks' results)."""
+    import duckdb
 
-    return exports.write_summary(settings.home_dir(home), resolve_as_of(as_of), steps or {})
+    from qcredit import exports, report
+
+    home_path, day = settings.home_dir(home), resolve_as_of(as_of)
+    night = report.night(landed, exports.manifest_entries(home_path, day), settings.inbox_dir(inbox))
+    with duckdb.connect(str(settings.warehouse_path(home_path)), read_only=True) as con:
+        return exports.write_summary(con, out_dir or settings.exports_dir(home_path, day), day, night, steps or {})
 
 
-def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None) -> dict:
+def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
+        progress: Progress | None = None) -> dict:
     """`qcredit run`: ingest what was delivered up to T, grade as of T, write the exports of T."""
     import time
 
     day = resolve_as_of(as_of)
+    progress = progress or Progress()
     steps: dict[str, float] = {}
 
     def timed(name: str, step, *args):
@@ -223,26 +300,17 @@ def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | N
         steps[name] = round(time.perf_counter() - started, 2)
         return result
 
-    timed("ingest", ingest, inbox, home, day)
-    timed("grade", grade, home, day)
+    landed = timed("ingest", ingest, inbox, home, day, None, progress)
+    timed("grade", grade, home, day, progress)
+    progress.step("exporting")
     timed("export", export, home, day)
-    return summarize(home, day, steps)
+    progress.end_step()
+    return summarize(home, day, steps, landed, inbox)
 
 
 def describe_run(summary: dict) -> str:
-    """A few lines for a person at a terminal: where the files are, levels, warnings, what needs attention."""
-    levels = ", ".join(f"{k} {v}" for k, v in summary["levels"].items())
-    actions = ", ".join(f"{k} {v}" for k, v in summary["risk_actions"].items()) or "none"
-    rows = summary["rows"]
-    lines = [
-        f"graded {summary['graded_enterprises']} enterprises as of {summary['as_of']} "
-        f"(ruleset {summary['ruleset_version']}): {levels}",
-        f"risk warnings: {actions}; public A list {summary['public_a']}, public D list {summary['public_d']}, "
-        f"D pending review {summary['d_review_queue']}",
-        f"rows read {rows['read']}: loaded {rows['loaded']}, quarantined {rows['quarantined']}, "
-        f"unresolved {rows['unresolved']}",
-    ]
-    for item in summary["needs_attention"]:
-        lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
-    lines.append(f"exports: {summary['exports']}")
-    return "\n".join(lines)
+    """A few lines for a person at a terminal: grades, this night's files, what is still open, where the files
+    are."""
+    from qcredit import report
+
+    return report.describe(summary)
