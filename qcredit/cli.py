@@ -144,7 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; returns the exit status (0 done, 1 failed, 2 refused: nothing written)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or an argument refused by the parser
+        return stop.code if isinstance(stop.code, int) else REFUSED
     try:
         _check_arguments(args)
     except Refused as refusal:
