@@ -146,15 +146,6 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
     return results
 
 
-def ingest_command(inbox: Path | None, home: Path | None, as_of: str | None) -> list[dict]:
-    """`qcredit ingest`: land, then print the per-file summary a data engineer acts on."""
-    from ingest import land
-
-    results = ingest(inbox, home, as_of)
-    print(land.format_summary(results))
-    return results
-
-
 def resolve_as_of(value: str | date | None, logical_date: object | None = None) -> str:
     """The as-of date T as YYYY-MM-DD: the given value, else the logical date (else now) in Asia/Shanghai."""
     import pendulum
@@ -261,12 +252,6 @@ def export(home: Path | str | None, as_of: str) -> dict:
     from qcredit import exports
 
     return exports.write_exports(settings.home_dir(home), resolve_as_of(as_of))
-
-
-def export_command(home: Path | None, as_of: str | None) -> dict:
-    result = export(home, resolve_as_of(as_of))
-    print(f"exports written to {result['folder']}")
-    return result
 
 
 def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None,
