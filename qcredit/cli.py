@@ -109,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "are recorded in the file's manifest entry.")
         p.add_argument("file", type=feed_file, metavar="AGENCY/FILE",
                        help="the held file as the inbox holds it, e.g. quality/enterprises_20261119.csv")
-        p.add_argument("--reason", required=True, help="why (kept in the manifest entry)")
-        p.add_argument("--by", help="who decided (default: the logged-in user)")
+        p.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the manifest entry)")
+        p.add_argument("--by", metavar="NAME", help="who decided (default: the logged-in user)")
         _add_home(p)
         if action == "release":
             _add_inbox(p)
@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", type=iso_date, required=True, metavar="YYYY-MM-DD",
                    help="the last delivery day of the drop")
     p.add_argument("--allow-future", action="store_true", help="accept an --as-of after today in Asia/Shanghai")
-    p.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same files (default 1)")
+    p.add_argument("--seed", type=int, default=1, metavar="N",
+                   help="random seed: the same seed gives the same files (default 1)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="the folder to write the drop into (an inbox); its parent must exist")
     p.add_argument("--years", type=positive_int, default=3, metavar="N", help="years of history before --as-of "
