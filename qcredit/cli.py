@@ -283,8 +283,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "generate":
             return _generate(args, shown)
         if args.command == "demo":
+            from qcredit import homes, settings
             from qcredit.demo import main as demo_main
 
+            homes.mark(settings.home_dir(args.home or settings.DEMO_HOME))  # before its drop lands in <home>/inbox
             return demo_main(args.enterprises, args.as_of, args.home)
     raise AssertionError(args.command)
 
