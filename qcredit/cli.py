@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from qcredit import __version__
+from qcredit.progress import Progress
 
 REFUSED = 2  # exit status of a refused argument (argparse's own)
 FAILED = 1  # exit status of a run that could not complete, or completed with a broken feed declaration
@@ -317,11 +318,12 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generate(args: argparse.Namespace, shown: object) -> int:
+def _generate(args: argparse.Namespace, shown: Progress) -> int:
     from qcredit.synthetic.drop import generate
 
     stats = generate(args.enterprises, args.as_of, args.seed, args.out, years=args.years, since=args.since,
                      progress=shown)
+    shown.close()  # the live display ends before the statistics are printed
     if not args.quiet:
         print(json.dumps(stats, ensure_ascii=False))
     return 0

@@ -94,7 +94,7 @@ class Live(Lines):
         super().__init__(stream)
         self.bar = RichProgress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TimeElapsedColumn(), console=Console(file=stream),
-                                transient=True)
+                                transient=True, redirect_stdout=False, redirect_stderr=False)
         self.bar.start()
         self._task = None
 
