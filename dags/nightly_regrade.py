@@ -89,9 +89,9 @@ def nightly_regrade():
 
     @task(max_active_tis_per_dag=1)  # with max_active_runs=1: one dbt process on the warehouse, ever
     def grade(as_of: str, gate: dict) -> dict:
-        from qcredit import pipeline
+        from qcredit import pipeline, progress
 
-        return pipeline.grade(None, as_of)
+        return pipeline.grade(None, as_of, progress.for_command())  # a line per dbt model in the task's log
 
     @task
     def export(as_of: str, graded: dict) -> dict:
