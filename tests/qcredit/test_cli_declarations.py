@@ -67,3 +67,13 @@ def test_the_other_feeds_land_and_grade_and_the_run_names_the_declaration(
     with (folder / "files_needing_attention.csv").open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["status"] == "broken_declaration"]
     assert [r["file"] for r in rows] == [str(broken_awards)]
+
+
+def test_dbt_sources_are_not_rewritten_while_a_declaration_is_broken(broken_awards: Path, capsys) -> None:
+    from qcredit import dbt_sources
+
+    sources = dbt_sources.settings.DBT_PROJECT_DIR / "models/staging/quality/_quality__sources.yml"
+    before = sources.read_text(encoding="utf-8")
+    assert dbt_sources.main([]) == 1
+    assert f"broken feed declaration {broken_awards}" in capsys.readouterr().err
+    assert sources.read_text(encoding="utf-8") == before  # awards keeps its last good schema
