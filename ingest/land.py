@@ -27,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import identifiers, paths, registry
+from ingest.inbox import ignored_names
 from ingest.readers import RawTable, Unreadable, read_delivery
 from ingest.registry import Feed, Table
 from ingest.validate import (
@@ -423,18 +424,8 @@ def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
 # -- the summary -----------------------------------------------------------------------------------------
 
 
-def undeclared_files(inbox: Path) -> list[str]:
-    """Files in the inbox that no declared feed claims (reported, not an error)."""
-    feeds = registry.load_registry().values()
-    out = []
-    for path in sorted(p for p in Path(inbox).glob("*/*") if p.is_file() and not p.name.startswith(".")):
-        if not any(f.agency == path.parent.name and f.match_file(path.name) for f in feeds):
-            out.append(f"{path.parent.name}/{path.name}")
-    return out
-
-
 def format_summary(results: list[dict]) -> str:
-    """A per-file table a data engineer can act on, then totals, deferred and undeclared files."""
+    """A per-file table a data engineer can act on, then totals, deferred files and names no feed lands."""
     header = ("file", "status", "read", "loaded", "quarant.", "unresolved", "warnings", "reason")
     rows, totals = [], dict.fromkeys(("read", "loaded", "quarantined", "unresolved", "warnings"), 0)
     notes: list[str] = []
@@ -462,9 +453,11 @@ def format_summary(results: list[dict]) -> str:
     if deferred:
         lines.append(f"dated after as-of, not landed in this run: {', '.join(deferred)}")
     for inbox in dict.fromkeys(r["inbox"] for r in results if r.get("inbox")):
-        undeclared = undeclared_files(Path(inbox))
-        if undeclared:
-            lines.append(f"no declared feed matches (ignored): {', '.join(undeclared)}")
+        ignored, arriving = ignored_names(Path(inbox))
+        if ignored:
+            lines.append(f"no declared feed matches (ignored): {', '.join(i['path'] for i in ignored)}")
+            lines += [f"  {i['path']}: {i['why']}" for i in ignored]
+        lines += [f"still arriving: {i['path']}" for i in arriving]
     return "\n".join(lines)
 
 
