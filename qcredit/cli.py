@@ -180,9 +180,15 @@ def _log_home(args: argparse.Namespace) -> Path:
 # -- checks before anything is written -------------------------------------------------------------------
 
 
+# The commands whose dates, homes and inboxes are checked here; another command checks its own.
+CHECKED_COMMANDS = ("run", "ingest", "export", "release", "reject", "generate", "demo")
+
+
 def _check_arguments(args: argparse.Namespace) -> None:
     from qcredit import settings
 
+    if args.command not in CHECKED_COMMANDS:
+        return
     if getattr(args, "as_of", None) is None and hasattr(args, "allow_future"):
         args.as_of = _today()
     if hasattr(args, "allow_future") and args.as_of > _today() and not args.allow_future:
