@@ -89,9 +89,9 @@ def nightly_regrade():
 
     @task(max_active_tis_per_dag=1)  # with max_active_runs=1: one dbt process on the warehouse, ever
     def grade(as_of: str, gate: dict) -> dict:
-        from qcredit import pipeline
+        from qcredit import pipeline, progress
 
-        return pipeline.grade(None, as_of)
+        return pipeline.grade(None, as_of, progress.for_command())  # a line per dbt model in the task's log
 
     @task
     def export(as_of: str, graded: dict) -> dict:
@@ -100,10 +100,11 @@ def nightly_regrade():
         return pipeline.export(None, as_of)
 
     @task
-    def run_summary(as_of: str, graded: dict, exported: dict) -> dict:
+    def run_summary(as_of: str, graded: dict, exported: dict, reference: list[dict], dependent: list[dict]) -> dict:
         from qcredit import pipeline
 
-        summary = pipeline.summarize(None, as_of, {"grade": graded["dbt_seconds"]})
+        landed = [*reference, *dependent]  # this night's files: the report lists them, not the home's history
+        summary = pipeline.summarize(None, as_of, {"grade": graded["dbt_seconds"]}, landed)
         print(pipeline.describe_run(summary))
         return {key: summary[key] for key in ("as_of", "levels", "risk_actions", "exports")}
 
@@ -113,7 +114,7 @@ def nightly_regrade():
     reference >> feeds  # identifiers resolve through the reference feeds, so they land first
     dependent = land.override(task_id="land_feed").partial(as_of=as_of).expand(feed_id=feeds)
     graded = grade(as_of, validation_gate(reference, dependent))
-    run_summary(as_of, graded, export(as_of, graded))
+    run_summary(as_of, graded, export(as_of, graded), reference, dependent)
 
 
 nightly_regrade()

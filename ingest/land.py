@@ -39,6 +39,7 @@ import polars as pl
 from filelock import FileLock
 
 from ingest import identifiers, paths, registry
+from ingest.inbox import ignored_names
 from ingest.lake_schema import QUARANTINE_SCHEMA, lake_schema
 from ingest.readers import REJECTED_ROW_SCHEMA, RawTable, Unreadable, read_delivery, workbook_reader
 from ingest.registry import Feed, Table
@@ -59,7 +60,6 @@ BATCH_ROWS = 500_000
 
 # Statuses of a file whose delivery is in the lake: its name and delivery id are taken for good.
 LANDED_STATUSES = ("loaded", "held")
-WAITING_MARKS = (".part", ".tmp")  # an upload still arriving under a temporary name (or a dot name)
 LANDING_LOCK = ".landing.lock"  # in the feed's manifest folder
 
 
@@ -602,41 +602,8 @@ def land_feed(feed_id: str, inbox: Path, home: Path, as_of: str) -> dict:
 # -- the summary -----------------------------------------------------------------------------------------
 
 
-def undeclared_files(inbox: Path) -> list[str]:
-    """Entries of the inbox that no declared feed claims, each with why (reported, not an error): a name that
-    does not match a pattern in plain ASCII, a file outside an agency folder, an agency folder that is a link.
-    Names still arriving (`arriving_files`) are not among them."""
-    feeds = list(registry.load_registry().values())
-    agencies = {f.agency for f in feeds}
-    out = []
-    for path in sorted(Path(inbox).iterdir()) if Path(inbox).is_dir() else ():
-        if _arriving(path.name):
-            continue
-        if path.is_symlink():
-            out.append(f"{path.name} (a symbolic link in the inbox: not followed)")
-        elif not path.is_dir():
-            out.append(f"{path.name} (outside an agency folder)")
-        elif path.name not in agencies:
-            out.append(f"{path.name}/ (not an agency folder)")
-        else:
-            out += [f"{path.name}/{entry.name}" for entry in sorted(path.iterdir(), key=lambda e: e.name)
-                    if not _arriving(entry.name)
-                    and not any(f.agency == path.name and match_name(f, entry.name) for f in feeds)]
-    return out
-
-
-def arriving_files(inbox: Path) -> list[str]:
-    """Files still being uploaded (a `.part` or `.tmp` name, or a dot name): they wait for their final name."""
-    return [f"{p.parent.name}/{p.name}" for p in sorted(Path(inbox).glob("*/*"))
-            if _arriving(p.name) and p.parent.name[:1] != "."]
-
-
-def _arriving(name: str) -> bool:
-    return name.startswith(".") or name.endswith(WAITING_MARKS)
-
-
 def format_summary(results: list[dict]) -> str:
-    """A per-file table a data engineer can act on, then totals, deferred and undeclared files."""
+    """A per-file table a data engineer can act on, then totals, deferred files and names no feed lands."""
     header = ("file", "status", "read", "loaded", "quarant.", "unresolved", "warnings", "reason")
     rows, totals = [], dict.fromkeys(("read", "loaded", "quarantined", "unresolved", "warnings"), 0)
     notes: list[str] = []
@@ -664,10 +631,74 @@ def format_summary(results: list[dict]) -> str:
     if deferred:
         lines.append(f"dated after as-of, not landed in this run: {', '.join(deferred)}")
     for inbox in dict.fromkeys(r["inbox"] for r in results if r.get("inbox")):
-        undeclared = undeclared_files(Path(inbox))
-        if undeclared:
-            lines.append(f"no declared feed matches (ignored): {', '.join(undeclared)}")
-        arriving = arriving_files(Path(inbox))
-        if arriving:
-            lines.append(f"still arriving (waiting for their final name): {', '.join(arriving)}")
+        ignored, arriving = ignored_names(Path(inbox))
+        if ignored:
+            lines.append(f"no declared feed matches (ignored): {', '.join(i['path'] for i in ignored)}")
+            lines += [f"  {i['path']}: {i['why']}" for i in ignored]
+        lines += [f"still arriving: {i['path']}" for i in arriving]
     return "\n".join(lines)
+
+
+# -- review of held files (`qcredit release`, `qcredit reject`) -------------------------------------------
+
+
+class NotHeld(ValueError):
+    """A file named for review that is not a held delivery of this home (the message says what it is)."""
+
+
+def release_held(home: Path, inbox: Path, agency_file: str, reason: str, by: str) -> dict:
+    """Land a held snapshot after a person reviewed it: validated and landed as a run would have landed it
+    (its shrink guard set aside), its manifest entry recording who released it, when and why. The next run
+    grades with it. Returns the new manifest entry."""
+    home, inbox = Path(home), Path(inbox)
+    feed, held = _held_entry(home, agency_file)
+    path = inbox / agency_file
+    if not path.is_file():
+        raise NotHeld(f"{path} is not in the inbox: the held file must still be there to be landed")
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if sha != held["sha256"]:
+        raise NotHeld(f"{path} has changed since it was held (another sha256): review the file as delivered now")
+    d = Delivery(feed, path, *feed.match_file(path.name))
+    new_file = _read(d, data, sha, None)
+    del data
+    if new_file.entry is not None:
+        raise NotHeld(f"{agency_file} cannot be landed: {new_file.entry['reason']}")
+    checked = _validate(home, feed, [new_file], d.delivered.isoformat())
+    entry = _land_checked(home, d, sha, checked[d.name], {})
+    entry["review"] = _review_record(held, "released", by, reason)
+    _write_json(entry, manifest_dir(home, feed) / f"{d.name}.json")
+    return entry
+
+
+def reject_held(home: Path, agency_file: str, reason: str, by: str) -> dict:
+    """Reject a held snapshot for good after review: nothing lands, its manifest entry records who rejected it,
+    when and why. Returns the new manifest entry."""
+    feed, held = _held_entry(Path(home), agency_file)
+    entry = {**held, "status": "rejected", "reason": f"rejected after review: {reason}",
+             "review": _review_record(held, "rejected", by, reason)}
+    _write_json(entry, manifest_dir(Path(home), feed) / f"{held['file']}.json")
+    return entry
+
+
+def _held_entry(home: Path, agency_file: str) -> tuple[Feed, dict]:
+    """The feed and manifest entry of `<agency>/<file>`, refused unless the file is held."""
+    agency, _, name = agency_file.partition("/")
+    for feed in registry.load_registry().values():
+        if feed.agency == agency and feed.match_file(name):
+            path = manifest_dir(home, feed) / f"{name}.json"
+            if not path.is_file():
+                raise NotHeld(f"{agency_file} has not been delivered to this home (no manifest entry): not held")
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if entry["status"] != "held":
+                raise NotHeld(f"{agency_file} is {entry['status']}, not held: only a held file can be released "
+                              "or rejected")
+            return feed, entry
+    raise NotHeld(f"{agency_file} is no delivery of a declared feed of {agency!r}: not held")
+
+
+def _review_record(held: dict, decision: str, by: str, reason: str) -> dict:
+    from datetime import UTC, datetime
+
+    return {"decision": decision, "by": by, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "reason": reason, "held_reason": held["reason"]}

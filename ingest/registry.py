@@ -269,22 +269,52 @@ def feed_dirs() -> list[Path]:
     return [FEEDS_DIR, *extra]
 
 
+# What a broken declaration can raise while it is read: YAML syntax, a missing or mistyped field.
+_DECLARATION_ERRORS = (RegistryError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError,
+                       UnicodeDecodeError)
+
+
 @cache
-def _load(dirs: tuple[Path, ...]) -> dict[str, Feed]:
+def _load(dirs: tuple[Path, ...]) -> tuple[dict[str, Feed], dict[Path, str]]:
+    """(usable feeds by id, broken declarations with their error). Each declaration is read on its own, so a
+    typo in one stops only that feed; a feed resolving through a broken or undeclared feed cannot land either."""
     feeds: dict[str, Feed] = {}
+    broken: dict[Path, str] = {}
     for folder in dirs:
         for path in sorted(folder.glob("*/*.yml")):
-            feed = parse_feed(path)
+            try:
+                feed = parse_feed(path)
+            except _DECLARATION_ERRORS as exc:
+                broken[path] = _declaration_error(path, exc)
+                continue
             if feed.feed_id in feeds:
-                raise RegistryError(f"{path}: feed {feed.feed_id} is declared twice")
+                broken[path] = f"feed {feed.feed_id} is declared twice (first in {feeds[feed.feed_id].declaration})"
+                continue
             feeds[feed.feed_id] = feed
-    for feed in feeds.values():
-        for table in feed.tables:
-            for ident in (table.identifier, table.identifier.when_blank):
-                if ident and ident.resolve_via and ident.resolve_via not in feeds:
-                    raise RegistryError(f"{feed.declaration}: resolve_via {ident.resolve_via} is not declared")
+    while unresolvable := {
+        feed_id: feed for feed_id, feed in feeds.items()
+        if any(ident and ident.resolve_via and ident.resolve_via not in feeds
+               for table in feed.tables for ident in (table.identifier, table.identifier.when_blank))
+    }:
+        for feed_id, feed in unresolvable.items():
+            missing = sorted(_resolves_through(feed) - set(feeds))
+            broken[feed.declaration] = f"resolve_via {', '.join(missing)} is not declared or its declaration is broken"
+            del feeds[feed_id]
     _refuse_reference_cycles(feeds)
-    return feeds
+    return feeds, broken
+
+
+def _declaration_error(path: Path, exc: Exception) -> str:
+    """One line: what is wrong with the declaration, without repeating its path."""
+    text = str(exc).removeprefix(f"{path}").lstrip(":. ") if isinstance(exc, RegistryError) else str(exc)
+    if isinstance(exc, KeyError):
+        text = f"a required field is missing: {text}"
+    return (" ".join(text.split()) or type(exc).__name__)[:300]
+
+
+def broken_declarations() -> dict[Path, str]:
+    """Declarations that could not be read, with why; their feeds are left out of `load_registry()`."""
+    return _load(tuple(feed_dirs()))[1]
 
 
 def _refuse_reference_cycles(feeds: dict[str, Feed]) -> None:
@@ -304,8 +334,9 @@ def _refuse_reference_cycles(feeds: dict[str, Feed]) -> None:
 
 
 def load_registry() -> dict[str, Feed]:
-    """Every declared feed, by feed id (`agency/dataset`), in a stable order."""
-    return _load(tuple(feed_dirs()))
+    """Every usable declared feed, by feed id (`agency/dataset`), in a stable order (`broken_declarations()`
+    lists the others)."""
+    return _load(tuple(feed_dirs()))[0]
 
 
 def feed_ids() -> list[str]:
@@ -316,6 +347,10 @@ def get_feed(feed_id: str) -> Feed:
     try:
         return load_registry()[feed_id]
     except KeyError:
+        agency, _, dataset = feed_id.partition("/")
+        for path, error in broken_declarations().items():
+            if (path.parent.name, path.stem) == (agency, dataset):
+                raise RegistryError(f"the declaration of {feed_id} is broken: {path}: {error}") from None
         raise RegistryError(f"no feed {feed_id!r} is declared (known: {', '.join(load_registry())})") from None
 
 

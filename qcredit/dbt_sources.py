@@ -112,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is out of date")
     args = parser.parse_args(argv)
+    broken = registry.broken_declarations()
+    for path, error in broken.items():  # writing now would drop its feed's last good schema from the sources
+        print(f"broken feed declaration {path}: {error} (fix it first)", file=sys.stderr)
+    if broken:
+        return 1
     if args.check:
         stale = stale_files()
         for path in stale:

@@ -198,54 +198,44 @@ def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
     con.close()
 
 
-def write_summary(home: Path, as_of: str, steps: dict[str, float], folder: Path | None = None,
-                  inbox: Path | None = None) -> dict:
-    """run_summary.json: what a run did, for operators (and the DAG's last task). Written into `folder` (the
-    staging folder, last), or replaced in the published folder of `as_of` when none is given."""
-    target = folder or settings.exports_dir(home, as_of)
-    entries = manifest_entries(home, as_of)
-    with duckdb.connect(str(settings.warehouse_path(home)), read_only=True) as con:
-        def scalar(sql: str) -> int | str | None:
-            return con.execute(sql).fetchall()[0][0]
+def graded_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    """Counts by level and action from the graded warehouse (a read-only connection)."""
+    def scalar(sql: str) -> int | str | None:
+        return con.execute(sql).fetchall()[0][0]
 
-        levels = dict(con.execute(
-            "select level, count(*) from exports.enterprise_levels group by 1 order by 1").fetchall())
-        actions = dict(con.execute(
-            "select action, count(*) from exports.risk_warnings group by 1 order by 1").fetchall())
-        summary = {
-            "as_of": as_of,
-            "ruleset_version": scalar("select max(ruleset_version) from exports.enterprise_levels"),
-            "graded_enterprises": sum(levels.values()),
-            "levels": {level: levels.get(level, 0) for level in "ABCD"},
-            "provisional": scalar("select count(*) from exports.enterprise_levels where provisional"),
-            "untrustworthy_elsewhere": scalar(
-                "select count(*) from exports.enterprise_levels where untrustworthy_elsewhere"),
-            "risk_actions": {a: actions.get(a, 0) for a in ("yellow_card", "warning", "none")},
-            "public_a": scalar("select count(*) from exports.public_a_list"),
-            "public_d": scalar("select count(*) from exports.public_d_list"),
-            "d_review_queue": scalar("select count(*) from exports.d_review_queue"),
-            "award_actions": scalar("select count(*) from exports.award_actions"),
-            "unresolved_rows": scalar("select count(*) from exports.unresolved"),
-        }
-    summary["rows"] = {
-        key: sum(entry.get(f"rows_{key}") or 0 for entry in entries)
-        for key in ("read", "loaded", "quarantined", "unresolved")
+    levels = dict(con.execute("select level, count(*) from exports.enterprise_levels group by 1 order by 1").fetchall())
+    actions = dict(con.execute("select action, count(*) from exports.risk_warnings group by 1 order by 1").fetchall())
+    return {
+        "ruleset_version": scalar("select max(ruleset_version) from exports.enterprise_levels"),
+        "graded_enterprises": sum(levels.values()),
+        "levels": {level: levels.get(level, 0) for level in "ABCD"},
+        "provisional": scalar("select count(*) from exports.enterprise_levels where provisional"),
+        "untrustworthy_elsewhere": scalar(
+            "select count(*) from exports.enterprise_levels where untrustworthy_elsewhere"),
+        "risk_actions": {a: actions.get(a, 0) for a in ("yellow_card", "warning", "none")},
+        "public_a": scalar("select count(*) from exports.public_a_list"),
+        "public_d": scalar("select count(*) from exports.public_d_list"),
+        "d_review_queue": scalar("select count(*) from exports.d_review_queue"),
+        "award_actions": scalar("select count(*) from exports.award_actions"),
+        "unresolved_rows": scalar("select count(*) from exports.unresolved"),
     }
-    summary["files"] = [
-        {key: entry.get(key) for key in ("agency", "dataset", "file", "status", "reason", "rows_read",
-                                          "rows_loaded", "rows_quarantined", "rows_unresolved",
-                                          "warning_count")}
-        for entry in entries
-    ]
-    summary["needs_attention"] = [f for f in summary["files"] if f["status"] in ATTENTION_STATUSES]
-    if inbox is not None:
-        from ingest import land
 
-        summary["ignored_files"] = land.undeclared_files(inbox)
-        summary["arriving_files"] = land.arriving_files(inbox)
+
+def write_summary(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: str, night: dict,
+                  steps: dict[str, float]) -> dict:
+    """run_summary.json and files_needing_attention.csv in a date's folder `out_dir`: the graded counts, then
+    the night's report (`qcredit.report.night`): this run's files and rows, what it ignored, what is still open
+    from earlier nights, totals since the home began. Returns the summary."""
+    from qcredit import report
+
+    summary = {"as_of": as_of, **graded_counts(con), **report.for_summary(night)}
+    summary["needs_attention"] = [f for f in summary["files"] if f["status"] in ("rejected", *report.OPEN_STATUSES)]
     summary["durations_seconds"] = steps
-    summary["exports"] = str(settings.exports_dir(home, as_of))
-    tmp = target / ".run_summary.json.tmp"
+    summary["exports"] = str(out_dir.parent / as_of)  # the published folder (out_dir may be its staging folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report.write_attention(out_dir, report.attention_rows(night))
+    target = out_dir / "run_summary.json"
+    tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
-    tmp.replace(target / "run_summary.json")
+    tmp.replace(target)
     return summary

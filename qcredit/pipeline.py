@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -18,11 +19,12 @@ from typing import Any
 
 from ingest import registry
 from ingest.orphans import die_with_parent
-from qcredit import settings
+from qcredit import homes, settings
+from qcredit.progress import Progress
 
 
 def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
-           workers: int | None = None) -> list[dict]:
+           workers: int | None = None, progress: Progress | None = None) -> list[dict]:
     """Land every declared feed's deliveries dated on or before `as_of`; a feed lands after the reference
     feeds it resolves identifiers through. Results come back in registry order.
 
@@ -34,17 +36,63 @@ def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date 
     day = resolve_as_of(as_of)
     if not inbox_path.is_dir():
         raise RunError(f"no inbox folder at {inbox_path}")
+    progress = progress or Progress()
+    homes.mark(home_path)
     land.ensure_lake(home_path)
+    ensure_broken_feeds_resolve(home_path)
     feed_ids = [f for wave in registry.landing_waves() for f in wave]  # references first
     pending = {f: land.pending_bytes(f, inbox_path, home_path, day) for f in feed_ids}
     workers = settings.ingest_workers() if workers is None else workers
+    progress.step("landing", len(feed_ids), f"{len(feed_ids)} feeds, {sum(pending.values()) / 2**20:.1f} MiB new")
     if workers <= 1 or sum(pending.values()) < settings.PARALLEL_INGEST_MIN_BYTES:
-        results = {f: land.land_feed(f, inbox_path, home_path, day) for f in feed_ids}
+        results = {}
+        for f in feed_ids:
+            progress.started(f)
+            results[f] = land.land_feed(f, inbox_path, home_path, day)
+            progress.finished(f, _landed_detail(results[f]))
     else:
         cost = {f: pending[f] * settings.LANDING_COST_PER_BYTE[registry.get_feed(f).format] for f in feed_ids}
         costliest_first = sorted(feed_ids, key=lambda f: -cost[f])
-        results = _land_in_parallel(costliest_first, workers, inbox_path, home_path, day)
+        results = _land_in_parallel(costliest_first, workers, inbox_path, home_path, day, progress)
+    progress.end_step()
     return [results[f] for f in feed_ids]
+
+
+def _landed_detail(result: dict) -> str:
+    """What one feed's landing did in this run, for its progress line."""
+    new = [e for e in result["files"] if not e.get("already_landed")]
+    if not new:
+        return "no new files"
+    statuses = Counter(e["status"] for e in new)
+    rows = sum(e.get("rows_read") or 0 for e in new)
+    return f"{len(new)} new files ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}), {rows:,} rows"
+
+
+def ensure_broken_feeds_resolve(home: Path) -> None:
+    """A feed whose declaration is broken does not land, but dbt still reads its tables: where its lake folder
+    is missing (a new home), a zero-row file with the columns of its committed dbt source, the last good
+    schema, lets the sources resolve and the other feeds grade."""
+    import duckdb
+    import yaml
+
+    if not registry.broken_declarations():
+        return
+    staging = settings.DBT_PROJECT_DIR / "models" / "staging"
+    for sources_file in sorted(staging.glob("*/_*__sources.yml")):
+        for source in yaml.safe_load(sources_file.read_text(encoding="utf-8"))["sources"]:
+            for table in source["tables"]:
+                folder = settings.lake_dir(home) / source["name"] / table["name"]
+                if any(folder.glob("*/*.parquet")):
+                    continue
+                target = folder / "delivery=00000000_00" / "part-empty.parquet"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                columns = ", ".join(f'cast(null as {c["data_type"]}) as "{c["name"]}"' for c in table["columns"])
+                with duckdb.connect() as con:
+                    con.execute(f"copy (select {columns} limit 0) to '{_sql_text(str(target))}' (format parquet)")
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, allocator_conf: str = "") -> dict:
@@ -71,7 +119,8 @@ def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, alloca
         raise RuntimeError(f"landing {feed_id} failed: {type(exc).__name__}: {exc}") from None
 
 
-def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str) -> dict[str, dict]:
+def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path, day: str,
+                      progress: Progress) -> dict[str, dict]:
     """Land feeds in a process pool, costliest first, each once the feeds it resolves through have landed.
 
     Each feed lands in a fresh process: freed memory lingers in a process's allocators, so a process that
@@ -99,24 +148,17 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
                 for feed_id in ready[:workers - len(running)]:
                     running[pool.submit(_land_feed_in_worker, feed_id, inbox, home, day, allocator)] = feed_id
                     waiting.remove(feed_id)
+                    progress.started(feed_id)
                 if not running:  # cannot happen while the registry refuses resolve_via cycles; never spin
                     raise RuntimeError(f"no feed can land: {', '.join(waiting)} wait for feeds that never land")
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    results[running.pop(future)] = future.result()
+                    feed_id = running.pop(future)
+                    results[feed_id] = future.result()
+                    progress.finished(feed_id, _landed_detail(results[feed_id]))
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
-    return results
-
-
-def ingest_command(inbox: Path | None, home: Path | None, as_of: str | None) -> list[dict]:
-    """`qcredit ingest`: land, then print the per-file summary a data engineer acts on."""
-    from ingest import land
-
-    with home_lock(home, "qcredit ingest"):
-        results = step("ingest", ingest, inbox, home, as_of)
-    print(land.format_summary(results))
     return results
 
 
@@ -141,7 +183,9 @@ def land_feed(feed_id: str, inbox: Path | str | None, home: Path | str | None, a
     from ingest import land
 
     home_path = settings.home_dir(home)
+    homes.mark(home_path)
     land.ensure_lake(home_path)
+    ensure_broken_feeds_resolve(home_path)
     return land.land_feed(feed_id, settings.inbox_dir(inbox), home_path, resolve_as_of(as_of))
 
 
@@ -161,14 +205,16 @@ def validation_report(results: list[dict]) -> dict:
     return {"files": len(files), "needs_attention": attention, **totals}
 
 
-def grade(home: Path | str | None, as_of: str) -> dict:
-    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb. Its output goes to
-    `<home>/logs/dbt_build_<T>.log` as it runs; the process dies with this one."""
+def grade(home: Path | str | None, as_of: str, progress: Progress | None = None) -> dict:
+    """`dbt build` as of T: one dbt process, the only writer of warehouse.duckdb. dbt logs JSON on stdout so
+    that each node's start and end reach `progress`; the log file gets the message of every event."""
     import json
     import os
     import subprocess
     import sys
     import time
+
+    from qcredit.progress import follow_dbt_event
 
     home_path = settings.home_dir(home)
     day = resolve_as_of(as_of)
@@ -186,22 +232,30 @@ def grade(home: Path | str | None, as_of: str) -> dict:
         # The data tests guard every run's outputs; the unit tests check the SQL itself, which does not
         # change between nights: CI runs them (tests/dbt), the nightly run skips their ~25-60 s.
         "--exclude", "test_type:unit",
+        "--log-format", "json", "--no-use-colors",
     ]
     env = {**os.environ, "QCREDIT_HOME": str(home_path)}
+    progress = progress or Progress()
+    progress.step("grading", detail=f"dbt build as of {day}")
+    log_file = logs / f"dbt_build_{day}.log"
+    messages: list[str] = []
     with home_lock(home_path, "dbt build"):
         wait_for_warehouse(settings.warehouse_path(home_path))
-        log_file = logs / f"dbt_build_{day}.log"
         started = time.perf_counter()
-        with log_file.open("w", encoding="utf-8") as log:
-            done = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-                                  preexec_fn=die_with_parent)
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=die_with_parent) as dbt_run, log_file.open("w", encoding="utf-8") as log:
+            for line in dbt_run.stdout:
+                message = follow_dbt_event(line, progress)
+                messages.append(message)
+                log.write(message + "\n")
         seconds = round(time.perf_counter() - started, 2)
-    if done.returncode != 0:
-        output = log_file.read_text(encoding="utf-8", errors="replace")
+    if dbt_run.returncode != 0:
+        output = "\n".join(messages)
         if "No space left on device" in output:
             raise RunError(f"grade: dbt build ran out of disk space writing under {home_path} "
                            f"([Errno 28] No space left on device; log: {log_file})")
         raise RunError(f"dbt build failed as of {day}: {_first_dbt_error(output)} (log: {log_file})")
+    progress.end_step()
     return {"as_of": day, "dbt_seconds": seconds, "dbt_log": str(log_file)}
 
 
@@ -251,7 +305,7 @@ def export(home: Path | str | None, as_of: str) -> dict:
 
 
 def publish(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None,
-            inbox: Path | str | None = None) -> tuple[dict, dict]:
+            inbox: Path | str | None = None, landed: list[dict] | None = None) -> tuple[dict, dict]:
     """Every file of OUTPUTS.md for T from the graded warehouse (read-only) and the lake, then
     run_summary.json, written into a staging folder that replaces `<home>/exports/<T>/` whole at the end.
     Returns (export result, summary)."""
@@ -265,40 +319,49 @@ def publish(home: Path | str | None, as_of: str, steps: dict[str, float] | None 
         started = time.perf_counter()
         result = exports.write_exports(home_path, day, folder)
         steps["export"] = round(time.perf_counter() - started, 2)
-        inbox_path = settings.inbox_dir(inbox) if inbox is not None else None
-        summary = exports.write_summary(home_path, day, steps, folder, inbox_path)
+        summary = summarize(home_path, day, steps, landed, inbox, out_dir=folder)
     return result, summary
 
 
-def export_command(home: Path | None, as_of: str | None) -> dict:
-    result = step("export", export, home, resolve_as_of(as_of))
-    print(f"exports written to {result['folder']}")
-    return result
+def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None,
+              landed: list[dict] | None = None, inbox: Path | str | None = None,
+              out_dir: Path | None = None) -> dict:
+    """Write run_summary.json and files_needing_attention.csv into the date's exports folder (`out_dir`, the
+    staging folder while publishing; default the published `<home>/exports/<as_of>/`, as the DAG's last task
+    rewrites them): counts by level and action, and the night's report from what this run's landing returned
+    (`landed`; the DAG passes its land tasks' results)."""
+    import duckdb
 
+    from qcredit import exports, report
 
-def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | None = None) -> dict:
-    """Rewrite the published run_summary.json of T with these step durations (the DAG's last task; `run` and
-    `export` write the summary into the folder before it is published)."""
-    from qcredit import exports
-
-    home_path = settings.home_dir(home)
+    home_path, day = settings.home_dir(home), resolve_as_of(as_of)
     with home_lock(home_path, "summary"):
-        return exports.write_summary(home_path, resolve_as_of(as_of), steps or {})
+        night = report.night(landed, exports.manifest_entries(home_path, day), settings.inbox_dir(inbox))
+        with duckdb.connect(str(settings.warehouse_path(home_path)), read_only=True) as con:
+            return exports.write_summary(con, out_dir or settings.exports_dir(home_path, day), day, night,
+                                         steps or {})
 
 
-def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None) -> dict:
+def run(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
+        progress: Progress | None = None) -> dict:
     """`qcredit run`: ingest what was delivered up to T, grade as of T, publish the exports of T (the summary
     is written last, then the date's folder is replaced whole)."""
     import time
 
     day = resolve_as_of(as_of)
+    progress = progress or Progress()
     steps: dict[str, float] = {}
     with home_lock(settings.home_dir(home), f"qcredit run --as-of {day}"):
-        for name, call in (("ingest", ingest), ("grade", grade)):
-            started = time.perf_counter()
-            step(name, call, *((inbox, home, day) if name == "ingest" else (home, day)))
-            steps[name] = round(time.perf_counter() - started, 2)
-        return step("export", publish, home, day, steps, inbox)[1]
+        started = time.perf_counter()
+        landed = step("ingest", ingest, inbox, home, day, None, progress)
+        steps["ingest"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        step("grade", grade, home, day, progress)
+        steps["grade"] = round(time.perf_counter() - started, 2)
+        progress.step("exporting")
+        summary = step("export", publish, home, day, steps, inbox, landed)[1]
+        progress.end_step()
+        return summary
 
 
 def step(name: str, call: Callable[..., Any], *args: Any) -> Any:
@@ -359,19 +422,8 @@ def _holder(home: Path) -> str:
 
 
 def describe_run(summary: dict) -> str:
-    """A few lines for a person at a terminal: where the files are, levels, warnings, what needs attention."""
-    levels = ", ".join(f"{k} {v}" for k, v in summary["levels"].items())
-    actions = ", ".join(f"{k} {v}" for k, v in summary["risk_actions"].items()) or "none"
-    rows = summary["rows"]
-    lines = [
-        f"graded {summary['graded_enterprises']} enterprises as of {summary['as_of']} "
-        f"(ruleset {summary['ruleset_version']}): {levels}",
-        f"risk warnings: {actions}; public A list {summary['public_a']}, public D list {summary['public_d']}, "
-        f"D pending review {summary['d_review_queue']}",
-        f"rows read {rows['read']}: loaded {rows['loaded']}, quarantined {rows['quarantined']}, "
-        f"unresolved {rows['unresolved']}",
-    ]
-    for item in summary["needs_attention"]:
-        lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
-    lines.append(f"exports: {summary['exports']}")
-    return "\n".join(lines)
+    """A few lines for a person at a terminal: grades, this night's files, what is still open, where the files
+    are."""
+    from qcredit import report
+
+    return report.describe(summary)

@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from ingest import registry
+from qcredit.progress import Progress
 from qcredit.synthetic import events as ev
 from qcredit.synthetic import snapshots as snap
 from qcredit.synthetic import write as wr
@@ -342,8 +343,15 @@ def _jobs(out: Path, start: date, end: date) -> list[tuple[str, Path, date, date
     return jobs
 
 
+def _reported(result: tuple[str, Stats], progress: Progress) -> tuple[str, Stats]:
+    """A finished feed job, reported to `progress` (jobs run in the pool, so only their end is seen here)."""
+    feed_id, stats = result
+    progress.finished(feed_id, f"{stats.files} files, {stats.rows:,} rows")
+    return result
+
+
 def generate(enterprises: int, as_of: str, seed: int, out: Path, years: int = 3,
-             workers: int | None = None, since: str | None = None) -> dict:
+             workers: int | None = None, since: str | None = None, progress: Progress | None = None) -> dict:
     """Write the drop for `enterprises` enterprises up to `as_of`; returns file and row counts per feed.
     With `since`, only the files dated on or after it: a day's files depend on the day alone, so these are
     exactly what the full drop as of `as_of` adds to the one as of the day before `since` (a nightly increment)."""
@@ -353,14 +361,19 @@ def generate(enterprises: int, as_of: str, seed: int, out: Path, years: int = 3,
     out = Path(out)
     jobs = _jobs(out, max(start, date.fromisoformat(since)) if since else start, end)
     workers = workers or min(os.cpu_count() or 1, 4)
+    if enterprises <= 0:
+        raise ValueError(f"a drop needs at least one enterprise, got {enterprises}")
+    progress = progress or Progress()
+    progress.step("generating", len(jobs), f"{len(jobs)} feed jobs, {enterprises:,} enterprises")
     if workers > 1:
         # spawn, not fork: forking a process whose polars thread pool is running can deadlock
         ctx = mp.get_context("spawn")
         with ctx.Pool(workers, initializer=_init_worker, initargs=(seed, enterprises)) as pool:
-            results = list(pool.imap_unordered(_feed_job, jobs))
+            results = [_reported(result, progress) for result in pool.imap_unordered(_feed_job, jobs)]
     else:
         _init_worker(seed, enterprises)
-        results = list(map(_feed_job, jobs))
+        results = [_reported(_feed_job(job), progress) for job in jobs]
+    progress.end_step()
     per_feed = {f: Stats() for f in RHYTHM}
     for feed_id, stats in results:
         for key, value in vars(stats).items():

@@ -97,7 +97,8 @@ def test_alert_record_names_the_task_and_the_error(tmp_path, monkeypatch):
 # The CSV files of OUTPUTS.md (a run may publish more, e.g. risk_score_breakdown.csv).
 OUTPUT_FILES = [f"{name}.csv" for name in (
     "enterprise_levels", "risk_warnings", "supervision_plan", "award_actions", "d_review_queue", "level_changes",
-    "quarantine", "unresolved", "criterion_evidence", "public_a_list", "public_d_list")]
+    "quarantine", "unresolved", "criterion_evidence", "public_a_list", "public_d_list",
+    "files_needing_attention")]
 
 
 def test_two_date_backfill_through_airflow_equals_qcredit_run(tmp_path, sample_inbox):
