@@ -41,9 +41,10 @@ def run_args(inbox: Path, home: Path) -> list[str | Path]:
 
 
 def published(home: Path) -> dict[str, bytes]:
-    """The CSV files published for AS_OF, by name."""
+    """The CSV files published for AS_OF, by name; less files_needing_attention.csv, which reports what one
+    night landed (a rerun after a kill lands what the killed run had not)."""
     folder = home / "exports" / AS_OF
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))}
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv")) if p.name != "files_needing_attention.csv"}
 
 
 def good_drop(folder: Path, samples: Path) -> Path:

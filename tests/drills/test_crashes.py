@@ -136,9 +136,10 @@ def test_parallel_landing_pool_dies_with_a_killed_run(tmp_path, baseline):
     """The fork server and its workers exit when the process that started them is killed."""
     script = (
         "import sys; from pathlib import Path; from ingest import land; from qcredit import pipeline\n"
+        "from qcredit.progress import Progress\n"
         "home = Path(sys.argv[2]); land.ensure_lake(home)\n"
         "feeds = ['quality/enterprises', 'quality/inspections', 'quality/standards', 'quality/violations']\n"
-        "pipeline._land_in_parallel(feeds, 2, Path(sys.argv[1]), home, '2026-11-20')\n"
+        "pipeline._land_in_parallel(feeds, 2, Path(sys.argv[1]), home, '2026-11-20', Progress())\n"
     )
     runner = subprocess.Popen([sys.executable, "-c", script, str(baseline["inbox"]), str(tmp_path / "home")])
     try:
