@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from qcredit import settings
+from qcredit.service.publish import write_serving_copy
 
 INTERNAL_FILES = (
     "enterprise_levels",
@@ -57,6 +58,7 @@ def write_exports(home: Path, as_of: str) -> dict:
         _check_public_files(con, as_of)
         for name in INTERNAL_FILES + PUBLIC_FILES:
             _copy(con, _sorted_select(con, f"exports.{name}"), folder / f"{name}.csv")
+        write_serving_copy(con, folder)
     _write_quarantine(home, as_of, folder / "quarantine.csv")
     return {"folder": str(folder), "files": sorted(p.name for p in folder.glob("*.csv"))}
 
