@@ -127,3 +127,35 @@ def _active_user(name: str):
     if not hasattr(user, "profile"):
         raise SystemExit(f"qcredit user token: {name} has no role (create users with `qcredit user add`)")
     return user
+
+
+def demo_users(home: Path, as_of: str) -> str:
+    """A demo risk officer (for the province with the most risk warnings) and a demo admin, each with a new
+    random password; the lines that tell how to start the service on the demo home."""
+    import secrets
+
+    setup(home)
+    from django.contrib.auth import get_user_model
+
+    from qcredit.service.data import Published
+
+    busiest = Published(home).select(as_of, "risk_warnings", [], [], scope=None, group_by="province",
+                                     columns="left(region_code, 2) as province, count(*) as n",
+                                     order="n desc, province", limit=1)
+    province = busiest[0]["province"] if busiest else "all"
+    lines = []
+    for name, role, scope in (("demo_officer", "risk_officer", province), ("demo_admin", "admin", "all")):
+        password = secrets.token_urlsafe(12)
+        user = get_user_model().objects.filter(username=name).first()
+        if user is None:
+            user_add(home, name, role, scope, password=password)
+        else:
+            user.set_password(password)
+            user.is_active = True
+            user.save()
+        lines.append(f"  {name} / {password}  ({role}, province {scope})")
+    return "\n".join([
+        "the credit information service on this home:",
+        f"  .venv/bin/qcredit serve --home {home}    then open http://127.0.0.1:8000/",
+        *lines,
+    ])
