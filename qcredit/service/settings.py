@@ -37,7 +37,11 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
     """Django's DATABASES entry: PostgreSQL from a `postgresql://` URL, else SQLite at `sqlite_path`."""
     if not url:
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
+        # WAL: readers never wait for the audit log's writes; IMMEDIATE: concurrent writers queue instead of
+        # failing with "database is locked".
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path),
+                "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                            "transaction_mode": "IMMEDIATE", "timeout": 20}}
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"QCREDIT_SERVICE_DATABASE_URL must be postgresql://..., not {parts.scheme}://")
@@ -108,7 +112,8 @@ LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/warnings"
 LOGOUT_REDIRECT_URL = "/"
 
-# Sessions end after a working day, and when the browser closes.
+# Sessions end after a working day, and when the browser closes. They live in the database only (no cache):
+# `qcredit user revoke`, another process, ends them there.
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
