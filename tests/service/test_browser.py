@@ -64,7 +64,7 @@ def browser():
 def shot(driver, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1366, max(900, min(height + 40, 2400)))
+    driver.set_window_size(1366, max(900, min(height + 200, 2600)))
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
     driver.set_window_size(1366, 900)
 
