@@ -139,6 +139,7 @@ class Published:
         self._con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
         self._con.execute("set parquet_metadata_cache = true")
         self._criteria: dict[tuple[str, float], dict[str, dict]] = {}
+        self._schemas: dict[tuple[str, int], list[str]] = {}  # a file's columns, by path and modification time
         self._lock = threading.Lock()
 
     # -- dates ------------------------------------------------------------------------------------------
@@ -222,11 +223,15 @@ class Published:
                 [str(path), str(levels), scope])
 
     def _columns(self, path: Path) -> list[str]:
-        cursor = self._con.cursor()
-        try:
-            return [r[0] for r in cursor.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()]
-        finally:
-            cursor.close()
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in self._schemas:
+            cursor = self._con.cursor()
+            try:
+                rows = cursor.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+            finally:
+                cursor.close()
+            self._schemas[key] = [r[0] for r in rows]
+        return self._schemas[key]
 
     # -- code meanings (contract C1) -----------------------------------------------------------------------
 
