@@ -39,6 +39,7 @@ WARNING_SORTS = {  # the sort keys a request may name, and the ORDER BY each sta
     "region_code": "region_code, uscc",
 }
 PAGE_SIZE = 100
+EVIDENCE_COLUMNS = ("dataset", "record_id", "event_date", "source_file", "source_line", "delivery_id")
 
 
 class BadRequest(ValueError):
@@ -327,42 +328,45 @@ class Published:
         if not found:
             raise NotFound(f"no enterprise {uscc} at {as_of}")
         ent = found[0]
+        level = ent["level"]
+
+        def rows(view: str, when: bool = True, order: str = "all") -> list[dict[str, Any]]:
+            """The enterprise's rows of a view; views that hold only some levels are asked only then (OUTPUTS.md:
+            warnings are C only, awards to act on C and D, the review queue and public D list D only)."""
+            return self.select(as_of, view, *by_uscc, scope=scope, order=order) if when else []
+
         meanings = self.meanings(as_of)
-        evidence = self.select(as_of, "criterion_evidence", *by_uscc, scope=scope,
-                               order="code, event_date, dataset, record_id, source_file, source_line")
-        warning = self.select(as_of, "risk_warnings", *by_uscc, scope=scope)
-        plan = self.select(as_of, "supervision_plan", *by_uscc, scope=scope)
-        review = self.select(as_of, "d_review_queue", *by_uscc, scope=scope)
-        change = self.select(as_of, "level_changes", *by_uscc, scope=scope)
-        on_public_a = bool(self.select(as_of, "public_a_list", *by_uscc, scope=None))
-        on_public_d = bool(self.select(as_of, "public_d_list", *by_uscc, scope=None))
+        evidence = rows("criterion_evidence", order="code, event_date, dataset, record_id, source_file, source_line")
+        warning = rows("risk_warnings", level == "C")
+        breakdown = rows("risk_score_breakdown", level == "C", order="component, code")
+        plan = rows("supervision_plan")
+        awards = rows("award_actions", level in ("C", "D"), order="award_id")
+        review = rows("d_review_queue", level == "D")
+        change = rows("level_changes")
+        on_public_a = bool(rows("public_a_list", level == "A"))
+        on_public_d = bool(rows("public_d_list", level == "D"))
 
         def explained(code: str) -> dict[str, Any]:
             meaning = meanings.get(code, {})
-            rows = [{k: e[k] for k in ("dataset", "record_id", "event_date", "source_file", "source_line",
-                                       "delivery_id") if k in e} for e in evidence if e["code"] == code]
-            title = meaning.get("title_zh") or next((e.get("title") for e in evidence if e["code"] == code), "")
+            cited = [e for e in evidence if e["code"] == code]
+            title = meaning.get("title_zh") or next((e.get("title") for e in cited), "")
             return {"code": code, "title": title or "", "title_en": meaning.get("title_en") or "",
-                    "evidence": rows}
+                    "evidence": [{k: e[k] for k in EVIDENCE_COLUMNS if k in e} for e in cited]}
 
         d_review = None
-        if ent["level"] == "D":
-            status = review[0]["review_status"] if review else "confirmed"
-            d_review = {"status": status, "disclosed": on_public_d}
+        if level == "D":
+            d_review = {"status": review[0]["review_status"] if review else "confirmed", "disclosed": on_public_d}
         return {
             "uscc": ent["uscc"], "name": ent["name"], "region_code": ent["region_code"], "as_of": as_of,
-            "level": ent["level"], "provisional": ent.get("provisional"),
+            "level": level, "provisional": ent.get("provisional"),
             "untrustworthy_elsewhere": ent.get("untrustworthy_elsewhere"),
             "reasons": [explained(c) for c in split_codes(ent.get("reasons"))],
             "signals": [explained(c) for c in split_codes(ent.get("signals"))],
             "risk_score": warning[0]["risk_score"] if warning else None,
             "action": warning[0]["action"] if warning else None,
-            "score_breakdown": [{k: r[k] for k in ("component", "code", "points")} for r in
-                                self.select(as_of, "risk_score_breakdown", *by_uscc, scope=scope,
-                                            order="component, code")],
+            "score_breakdown": [{k: r[k] for k in ("component", "code", "points")} for r in breakdown],
             "supervision": _supervision(plan[0]) if plan else None,
-            "award_actions": [{k: r[k] for k in ("award_id", "kind", "action")} for r in
-                              self.select(as_of, "award_actions", *by_uscc, scope=scope, order="award_id")],
+            "award_actions": [{k: r[k] for k in ("award_id", "kind", "action")} for r in awards],
             "d_review": d_review,
             "public": {"a_list": on_public_a, "d_list": on_public_d},
             "level_change": ({k: change[0][k] for k in ("previous_as_of", "previous_level", "level")}
