@@ -268,6 +268,17 @@ class Published:
 
     # -- internal --------------------------------------------------------------------------------------
 
+    def find_enterprises(self, as_of: str, scope: str | None, q: str, *, limit: int = PAGE_SIZE,
+                         offset: int = 0) -> tuple[list[dict], int]:
+        """Graded enterprises in the scope whose USCC is `q` or whose name contains it."""
+        where, params = _public_match(q)
+        if not where:
+            return [], 0
+        total = self.count(as_of, "enterprise_levels", where, params, scope=scope)
+        rows = self.select(as_of, "enterprise_levels", where, params, scope=scope, order="name, uscc",
+                           limit=limit, offset=offset, columns="uscc, name, region_code, level, provisional")
+        return rows, total
+
     def warnings(self, as_of: str, scope: str | None, filters: WarningFilters, *, limit: int | None = PAGE_SIZE,
                  offset: int = 0) -> tuple[list[dict], int]:
         where, params = filters.where()

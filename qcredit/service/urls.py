@@ -10,6 +10,7 @@ urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", views.LogoutView.as_view(), name="logout"),
     path("warnings", views.warnings, name="warnings"),
+    path("enterprises", views.find_enterprises, name="find_enterprises"),
     path("enterprises/<str:uscc>", views.enterprise, name="enterprise"),
     path("d-review", views.d_review, name="d_review"),
     path("changes", views.changes, name="changes"),

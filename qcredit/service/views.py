@@ -161,6 +161,15 @@ def warnings(request: HttpRequest, scope: str | None) -> HttpResponse:
 
 
 @internal
+def find_enterprises(request: HttpRequest, scope: str | None) -> HttpResponse:
+    as_of = published().resolve(request.GET.get("date"))
+    q = (request.GET.get("q") or "").strip()
+    page = _page_number(request)
+    rows, total = published().find_enterprises(as_of, scope, q, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "service/find.html", _context(request, as_of, q=q, **_paged(rows, total, page)))
+
+
+@internal
 def enterprise(request: HttpRequest, scope: str | None, uscc: str) -> HttpResponse:
     as_of = published().resolve(request.GET.get("date"))
     file = published().credit_file(as_of, uscc, scope)

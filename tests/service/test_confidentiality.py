@@ -33,8 +33,9 @@ from tests.service.fixture_home import (
 )
 from tests.service.service_env import PASSWORD, login
 
-INTERNAL_PAGES = ["/warnings", f"/enterprises/{ZJ_C}", "/d-review", "/changes", "/runs", "/audit",
-                  "/warnings?format=csv", "/warnings?format=xlsx", "/d-review?format=csv", "/changes?format=csv"]
+INTERNAL_PAGES = ["/enterprises?q=杭州", "/warnings", f"/enterprises/{ZJ_C}", "/d-review", "/changes", "/runs",
+                  "/audit", "/warnings?format=csv", "/warnings?format=xlsx", "/d-review?format=csv",
+                  "/changes?format=csv"]
 TOKEN_ENDPOINTS = [f"/api/v1/enterprises/{ZJ_C}", "/api/v1/warnings", "/api/v1/changes", "/api/v1/audit"]
 GUANGDONG = [GD_A, GD_B, GD_C, GD_D, GD_C_NAME]
 
@@ -144,12 +145,21 @@ def test_guangdong_officer_sees_guangdong_and_not_zhejiang(gd, tokens):
     "/warnings", "/warnings?city=4403", "/warnings?reason=C.2", "/warnings?signal=tax_d", "/warnings?min_score=0",
     "/warnings?sort=name", "/warnings?format=csv", "/warnings?format=xlsx", "/warnings?format=csv&city=4403",
     "/d-review", "/d-review?format=csv", "/changes", "/changes?format=csv", "/runs",
+    "/enterprises?q=广州", "/enterprises?q=厂", f"/enterprises?q={GD_C}", f"/enterprises?q={GD_C.lower()}",
 ])
 def test_lists_filters_and_downloads_never_show_another_province(zj, url):
     body = text(zj.get(url))
     for secret in GUANGDONG + ["4403", "440103", "440305"]:
         if secret not in url:  # a filter the user typed is echoed back in the form
             assert secret not in body, (url, secret)
+
+
+def test_enterprise_search_finds_only_the_province(zj, gd):
+    assert "共 0 条" in text(zj.get("/enterprises", {"q": GD_C}))
+    assert without_csrf(text(zj.get("/enterprises", {"q": GD_C}))).replace(GD_C, "X") == without_csrf(
+        text(zj.get("/enterprises", {"q": UNKNOWN}))).replace(UNKNOWN, "X")
+    assert "共 1 条" in text(gd.get("/enterprises", {"q": GD_C}))
+    assert "共 5 条" in text(zj.get("/enterprises", {"q": "杭州"}))  # Zhejiang's five Hangzhou enterprises
 
 
 def test_filters_and_counts_stay_in_the_province(zj):
