@@ -28,8 +28,8 @@ class Error(Schema):
 
 class PublicARow(Schema):
     uscc: str
-    name: str
-    region_code: str
+    name: str | None
+    region_code: str | None
     level: str
     as_of: date
 
@@ -56,7 +56,7 @@ class Criterion(Schema):
 
 class ScorePart(Schema):
     component: str
-    code: str
+    code: str | None
     points: int
 
 
@@ -90,8 +90,8 @@ class LevelChange(Schema):
 
 class CreditFile(Schema):
     uscc: str
-    name: str
-    region_code: str
+    name: str | None
+    region_code: str | None
     as_of: date
     level: str
     provisional: bool | None
@@ -111,13 +111,13 @@ class CreditFile(Schema):
 
 class WarningRow(Schema):
     uscc: str
-    name: str
-    region_code: str
+    name: str | None
+    region_code: str | None
     as_of: date
     risk_score: int
     action: str
-    reasons: str
-    signals: str
+    reasons: str | None
+    signals: str | None
 
 
 class ChangeRow(Schema):

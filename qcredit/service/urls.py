@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from qcredit.service import views
 from qcredit.service.api import api
@@ -17,5 +18,7 @@ urlpatterns = [
     path("runs", views.runs, name="runs"),
     path("audit", views.audit_log, name="audit"),
     path("api/v1/", api.urls),
+    # The admin signs in through the service's own login page, which slows repeated failures.
+    path("admin/login/", RedirectView.as_view(url="/login?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),
 ]

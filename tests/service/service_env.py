@@ -3,13 +3,16 @@ with the two-date fixture home of `fixture_home.py` and one user of each kind. I
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="qcredit-service-tests-"))
+atexit.register(shutil.rmtree, SESSION_DIR, ignore_errors=True)
 os.environ["QCREDIT_HOME"] = str(SESSION_DIR / "home")
 os.environ["DJANGO_SETTINGS_MODULE"] = "qcredit.service.settings"
 os.environ["QCREDIT_SERVICE_LOGIN_DELAY"] = "0.3"

@@ -303,6 +303,12 @@ def test_repeated_failed_logins_are_slowed(monkeypatch):
     cache.clear()
 
 
+def test_the_admin_signs_in_through_the_slowed_login(anon, admin_client):
+    assert anon.get("/admin/login/")["Location"] == "/login?next=/admin/"
+    assert anon.post("/admin/login/", {"username": "root_admin", "password": PASSWORD}).status_code in (301, 302)
+    assert admin_client.get("/admin/service/auditentry/").status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/", "/login", "/warnings", f"/api/v1/enterprises/{ZJ_C}"])
 def test_responses_carry_security_headers(zj, url):
     response = zj.get(url)
