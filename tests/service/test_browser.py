@@ -53,6 +53,7 @@ def browser():
                                               "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.downloads = downloads
+    driver.implicitly_wait(30)  # a busy machine may take seconds to load a page after a click
     try:
         yield driver
     finally:
@@ -86,6 +87,7 @@ def test_main_flows_in_a_browser(server, browser):
     browser.get(server + "/")
     browser.find_element(By.ID, "q").send_keys("杭州")
     browser.find_element(By.ID, "search").click()
+    wait_for(lambda: "q=" in browser.current_url)
     results = browser.find_element(By.ID, "results").text
     assert ZJ_D in results and "杭州预警阀门有限公司" not in results
     shot(browser, "01-public-search")
