@@ -140,7 +140,9 @@ class Published:
         self._con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
         self._con.execute("set parquet_metadata_cache = true")
         self._criteria: dict[tuple[str, float], dict[str, dict]] = {}
-        self._schemas: dict[tuple[str, int], list[str]] = {}  # a file's columns, by path and modification time
+        # a file's columns, and the warnings filters' choices, by path and modification time
+        self._schemas: dict[tuple[str, int], list[str]] = {}
+        self._choices: dict[tuple[str, int, str | None], dict[str, list[str]]] = {}
         self._lock = threading.Lock()
 
     # -- dates ------------------------------------------------------------------------------------------
@@ -288,17 +290,24 @@ class Published:
         return rows, total
 
     def warning_choices(self, as_of: str, scope: str | None) -> dict[str, list[str]]:
-        """The values the warnings filters offer: cities, reason codes and signals present in the scope."""
-        def distinct(expr: str) -> list[str]:
-            rows = self.select(as_of, "risk_warnings", [], [], scope=scope, order="1",
-                               columns=f"distinct {expr} as v")
-            return [r["v"] for r in rows if r["v"]]
+        """The values the warnings filters offer: cities, reason codes and signals present in the scope (kept
+        per file version and scope: a published date does not change)."""
+        path = self._path(as_of, "risk_warnings")
+        if path is None:
+            return {"cities": [], "reasons": [], "signals": []}
+        key = (str(path), path.stat().st_mtime_ns, scope)
+        if key not in self._choices:
+            def distinct(expr: str) -> list[str]:
+                rows = self.select(as_of, "risk_warnings", [], [], scope=scope, order="1",
+                                   columns=f"distinct {expr} as v")
+                return [r["v"] for r in rows if r["v"]]
 
-        return {
-            "cities": distinct("left(region_code, 4)"),
-            "reasons": distinct("unnest(string_split(reasons, ';'))"),
-            "signals": distinct("unnest(string_split(signals, ';'))"),
-        }
+            self._choices[key] = {
+                "cities": distinct("left(region_code, 4)"),
+                "reasons": distinct("unnest(string_split(reasons, ';'))"),
+                "signals": distinct("unnest(string_split(signals, ';'))"),
+            }
+        return self._choices[key]
 
     def d_review(self, as_of: str, scope: str | None, *, limit: int | None = PAGE_SIZE,
                  offset: int = 0) -> tuple[list[dict], int]:
