@@ -137,7 +137,9 @@ class Published:
 
     def __init__(self, home: Path):
         self.home = Path(home)
-        self._con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
+        # One DuckDB thread: a query runs in the calling request's thread, and requests run side by side in
+        # waitress's threads; the queries are too small to gain from splitting.
+        self._con = duckdb.connect(config={"threads": 1, "memory_limit": "512MB"})
         self._con.execute("set parquet_metadata_cache = true")
         self._criteria: dict[tuple[str, float], dict[str, dict]] = {}
         # a file's columns, and the warnings filters' choices, by path and modification time
