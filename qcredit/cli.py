@@ -142,7 +142,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", type=iso_date, default="2026-11-20", metavar="YYYY-MM-DD",
                    help="the demo's as-of date (default 2026-11-20)")
     p.add_argument("--home", type=Path, metavar="DIR", help="the demo home (default: demo_home/ in the project)")
+
+    _add_service_commands(sub)
     return parser
+
+
+def _add_service_commands(sub: argparse._SubParsersAction) -> None:
+    """`qcredit serve` and `qcredit user ...` (the credit information service, qcredit/service/)."""
+    p = sub.add_parser("serve", help="serve the published dates of a home (public lists, credit files, API)")
+    p.add_argument("--home", type=Path, help="the home whose exports are served (default: $QCREDIT_HOME, demo)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p = sub.add_parser("user", help="the service's users: add, token, revoke")
+    users = p.add_subparsers(dest="user_command", required=True)
+    u = users.add_parser("add", help="create a user; the password is read from standard input")
+    u.add_argument("name", help="the user's login name")
+    u.add_argument("--role", required=True, choices=["risk_officer", "reviewer", "admin"],
+                   help="risk_officer or reviewer (internal pages of their province), admin (also users, audit)")
+    u.add_argument("--province", required=True, help="two-digit province code (e.g. 33) or 'all'")
+    u.add_argument("--home", type=Path, help="the home whose service holds the user (default: $QCREDIT_HOME, demo)")
+    u = users.add_parser("token", help="print a new API token for a user (shown once)")
+    u.add_argument("name", help="the user's login name")
+    u.add_argument("--home", type=Path, help="the home whose service holds the user (default: $QCREDIT_HOME, demo)")
+    u = users.add_parser("revoke", help="end a user's sessions and tokens and disable the account")
+    u.add_argument("name", help="the user's login name")
+    u.add_argument("--home", type=Path, help="the home whose service holds the user (default: $QCREDIT_HOME, demo)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,6 +320,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             homes.mark(settings.home_dir(args.home or settings.DEMO_HOME))  # before its drop lands in <home>/inbox
             return demo_main(args.enterprises, args.as_of, args.home)
+    if args.command in ("serve", "user"):
+        return _dispatch_service(args)
     raise AssertionError(args.command)
 
 
@@ -334,6 +360,19 @@ def _generate(args: argparse.Namespace, shown: Progress) -> int:
     if not args.quiet:
         print(json.dumps(stats, ensure_ascii=False))
     return 0
+
+
+def _dispatch_service(args: argparse.Namespace) -> int:
+    from qcredit.service import commands
+
+    if args.command == "serve":
+        return commands.serve(args.home, args.host, args.port)
+    if args.user_command == "add":
+        return commands.user_add(args.home, args.name, args.role, args.province)
+    if args.user_command == "token":
+        commands.user_token(args.home, args.name)
+        return 0
+    return commands.user_revoke(args.home, args.name)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ def main(enterprises: int, as_of: str, home: Path | None) -> int:
     print(f"running {as_of} through Airflow (nightly_regrade, SQLite metadata in {settings.AIRFLOW_HOME}) ...")
     log = run_dag(as_of, home_path, inbox, settings.AIRFLOW_HOME)
     print(summary_text(home_path, as_of, log))
+    from qcredit.service.commands import demo_users
+
+    print(demo_users(home_path, as_of))
     return 0
 
 

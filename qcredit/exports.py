@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from qcredit import settings
+from qcredit.service.publish import write_serving_copy
 
 EXPORT_SCHEMA = "exports"  # one view per CSV, named like the file: every one of them is published
 PUBLIC_FILES = ("public_a_list", "public_d_list")
@@ -111,6 +112,7 @@ def write_exports(home: Path, as_of: str, folder: Path) -> dict:
         for name in export_views(con):
             _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
         workbooks.write_workbooks(con, folder, as_of)
+        write_serving_copy(con, folder)
     _write_quarantine(home, as_of, folder / "quarantine.csv")
     return {"folder": str(settings.exports_dir(home, as_of)), "files": sorted(p.name for p in folder.glob("*.csv"))}
 

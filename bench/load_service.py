@@ -1,0 +1,233 @@
+"""A bounded load test of `qcredit serve`: concurrent clients on loopback, a fixed number of requests, then stop.
+
+    .venv/bin/python bench/load_service.py --home DIR                  # a home `qcredit run` graded
+    .venv/bin/python bench/load_service.py --home DIR --clients 20 --requests 600
+
+It starts `qcredit serve --home DIR` on 127.0.0.1 (port 18050 unless --port), signs a bench user (province
+`all`, created in the home's service database if missing) in once per client, then `--clients` threads share a
+queue of `--requests` requests of each kind, shuffled:
+- `credit_file`: `/enterprises/<uscc>` for random graded enterprises (the page a risk officer opens);
+- `warnings`: `/warnings` with random filters (action, minimum score, city, sort, page 1-3);
+- `api_credit_file`: `/api/v1/enterprises/<uscc>` with a token.
+It reports p50/p95/max per kind and the server's peak RSS (psutil, sampled every 50 ms), prints a Markdown
+table and writes `bench/results/service-<enterprises>.json`. Targets at 1M enterprises: credit file p95 <= 150
+ms, warnings p95 <= 300 ms, the server under 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import random
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import duckdb
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+QCREDIT = [sys.executable, "-m", "qcredit.cli"]
+BENCH_USER = "bench_loader"
+TARGETS_MS = {"credit_file": 150, "warnings": 300}
+TARGET_RSS_MIB = 1024
+
+
+def latest_date(home: Path) -> str:
+    folders = (home / "exports").iterdir()
+    dates = sorted(p.name for p in folders if (p / "serving" / "enterprise_levels.parquet").exists())
+    if not dates:
+        raise SystemExit(f"no published date with a serving copy under {home}/exports: run `qcredit run` first")
+    return dates[-1]
+
+
+def sample_requests(home: Path, as_of: str, count: int, seed: int) -> list[tuple[str, str]]:
+    serving = home / "exports" / as_of / "serving"
+    con = duckdb.connect()
+    rng = random.Random(seed)
+    every = [r[0] for r in con.execute("select uscc from read_parquet(?)",
+                                       [str(serving / "enterprise_levels.parquet")]).fetchall()]
+    usccs = rng.sample(every, min(count, len(every)))
+    cities = [r[0] for r in con.execute("select distinct left(region_code, 4) from read_parquet(?)",
+                                        [str(serving / "risk_warnings.parquet")]).fetchall()]
+    requests = []
+    for i in range(count):
+        uscc = usccs[i % len(usccs)]
+        requests.append(("credit_file", f"/enterprises/{uscc}"))
+        requests.append(("api_credit_file", f"/api/v1/enterprises/{uscc}"))
+        filters = {"action": rng.choice(["", "yellow_card", "warning"]), "min_score": rng.choice(["", "30", "50"]),
+                   "city": rng.choice([""] * 3 + cities), "sort": rng.choice(["-risk_score", "name", "region_code"]),
+                   "page": str(rng.randint(1, 3))}
+        requests.append(("warnings", "/warnings?" + urllib.parse.urlencode({k: v for k, v in filters.items() if v})))
+    rng.shuffle(requests)
+    return requests
+
+
+def prepare_user(home: Path, env: dict) -> tuple[str, str]:
+    password = secrets.token_urlsafe(16)
+    subprocess.run([*QCREDIT, "user", "revoke", BENCH_USER, "--home", str(home)], env=env, capture_output=True)
+    code = f"""
+from qcredit.service import commands
+commands.setup({str(home)!r})
+from django.contrib.auth import get_user_model
+from qcredit.service.models import Profile
+user, _ = get_user_model().objects.get_or_create(username={BENCH_USER!r})
+user.set_password({password!r}); user.is_active = True; user.save()
+Profile.objects.update_or_create(user=user, defaults={{"role": "risk_officer", "province": "all"}})
+"""
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    token = subprocess.run([*QCREDIT, "user", "token", BENCH_USER, "--home", str(home)], env=env, check=True,
+                           capture_output=True, text=True).stdout.split()[-1]
+    return password, token
+
+
+class Client:
+    """One keep-alive connection with a session cookie (signed in through the login form, CSRF and all)."""
+
+    def __init__(self, port: int, password: str, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+        self.token = token
+        self.get("/login")
+        body = urllib.parse.urlencode({"username": BENCH_USER, "password": password,
+                                       "csrfmiddlewaretoken": self.cookies["csrftoken"]})
+        status, _ = self.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                          "Referer": f"http://127.0.0.1:{port}/login"})
+        if status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"bench login failed ({status})")
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if path.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {self.token}"
+        self.conn.request(method, path, body, headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            match = re.match(r"([^=]+)=([^;]*)", header)
+            if match:
+                self.cookies[match.group(1)] = match.group(2)
+        return response.status, data
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+
+def watch_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    process = psutil.Process(pid)
+    while not stop.is_set():
+        try:
+            total = sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+        except psutil.NoSuchProcess:
+            return
+        peak[0] = max(peak[0], total)
+        time.sleep(0.05)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=400, help="requests of each kind")
+    parser.add_argument("--port", type=int, default=18050)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    home = args.home.resolve()
+    env = {**os.environ, "QCREDIT_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    as_of = latest_date(home)
+    enterprises = duckdb.connect().execute("select count(*) from read_parquet(?)", [
+        str(home / "exports" / as_of / "serving" / "enterprise_levels.parquet")]).fetchone()[0]
+    work = sample_requests(home, as_of, args.requests, args.seed)
+    password, token = prepare_user(home, env)
+    server = subprocess.Popen([*QCREDIT, "serve", "--home", str(home), "--port", str(args.port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stop, peak = threading.Event(), [0]
+    try:
+        for _ in range(600):
+            try:
+                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        threading.Thread(target=watch_rss, args=(server.pid, stop, peak), daemon=True).start()
+        clients = [Client(args.port, password, token) for _ in range(args.clients)]
+        timings: dict[str, list[float]] = {}
+        failures: list[tuple[str, int]] = []
+        todo: queue.Queue = queue.Queue()
+        for item in work:
+            todo.put(item)
+        lock = threading.Lock()
+
+        def drain(client: Client) -> None:
+            while True:
+                try:
+                    kind, path = todo.get_nowait()
+                except queue.Empty:
+                    return
+                start = time.perf_counter()
+                status, _ = client.get(path)
+                elapsed = (time.perf_counter() - start) * 1000
+                with lock:
+                    timings.setdefault(kind, []).append(elapsed)
+                    if status != 200:
+                        failures.append((path, status))
+
+        server_process = psutil.Process(server.pid)
+        cpu_before = sum(server_process.cpu_times()[:2])
+        started = time.perf_counter()
+        threads = [threading.Thread(target=drain, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - started
+        server_cpu = sum(server_process.cpu_times()[:2]) - cpu_before
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=30)
+        subprocess.run([*QCREDIT, "user", "revoke", BENCH_USER, "--home", str(home)], env=env, capture_output=True)
+    result = {
+        "enterprises": enterprises, "as_of": as_of, "clients": args.clients, "requests": len(work),
+        "seconds": round(wall, 1), "requests_per_second": round(len(work) / wall, 1),
+        "server_peak_rss_mib": round(peak[0] / 2**20),
+        # CPU the server spent per request: what the machine's other load does not change.
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / len(work), 1),
+        "failures": failures[:20], "failure_count": len(failures),
+        "kinds": {kind: {"count": len(v), "p50_ms": round(statistics.median(v), 1),
+                         "p95_ms": round(percentile(v, 0.95), 1), "max_ms": round(max(v), 1)}
+                  for kind, v in sorted(timings.items())},
+        "machine": {"cpus": os.cpu_count(), "load_average_1_5_15_min_at_end": list(os.getloadavg())},
+    }
+    out = ROOT / "bench" / "results" / f"service-{enterprises}.json"
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"| request ({enterprises:,} enterprises, {args.clients} clients) | count | p50 ms | p95 ms | max ms "
+          "| target p95 |")
+    print("|---|---|---|---|---|---|")
+    for kind, stats in result["kinds"].items():
+        target = f"<= {TARGETS_MS[kind]} ms (1M)" if kind in TARGETS_MS else ""
+        print(f"| {kind} | {stats['count']} | {stats['p50_ms']} | {stats['p95_ms']} | {stats['max_ms']} | {target} |")
+    print(f"server peak RSS {result['server_peak_rss_mib']} MiB (target < {TARGET_RSS_MIB} MiB at 1M); "
+          f"{result['requests_per_second']} requests/s; server CPU {result['server_cpu_ms_per_request']} ms per "
+          f"request; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {len(failures)} failures; "
+          f"written to {out}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""`qcredit serve`: the credit information service (Django), reading only what runs published."""

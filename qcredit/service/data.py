@@ -1,0 +1,452 @@
+"""What a run published, as the service reads it: `<home>/exports/<date>/serving/<view>.parquet`.
+
+Queries run on an in-memory DuckDB with every value from a request bound as a parameter; table names and
+columns come from this module only. A date is published once its folder holds `run_summary.json` (written
+last) and its serving copy; the folder is listed on every request, so a date a nightly run publishes appears
+without a restart, and nothing here holds a file open between requests.
+
+Scope: a user sees the enterprises whose `region_code` starts with their province code (`None` = every
+province). Every internal query takes the scope, so an enterprise outside it is never listed, counted or found.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ingest.identifiers import USCC_ALPHABET
+from qcredit.service.publish import CRITERIA_FILE, serving_dir
+
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+USCC_PATTERN = re.compile(f"^[{USCC_ALPHABET}]{{18}}$")
+CODE_PATTERN = re.compile(r"^[A-D]\.[0-9H]{1,2}$")
+SIGNAL_PATTERN = re.compile(r"^[a-z][a-z_]{0,39}$")
+CITY_PATTERN = re.compile(r"^\d{4}$")
+ACTIONS = ("yellow_card", "warning", "none")
+WARNING_SORTS = {  # the sort keys a request may name, and the ORDER BY each stands for
+    "-risk_score": "risk_score desc, uscc",
+    "risk_score": "risk_score, uscc",
+    "uscc": "uscc",
+    "name": "name, uscc",
+    "region_code": "region_code, uscc",
+}
+PAGE_SIZE = 100
+EVIDENCE_COLUMNS = ("dataset", "record_id", "event_date", "source_file", "source_line", "delivery_id")
+
+
+class BadRequest(ValueError):
+    """A malformed parameter (400)."""
+
+
+class NotFound(LookupError):
+    """No such published date or enterprise, or one outside the user's province (404)."""
+
+
+@dataclass(frozen=True)
+class WarningFilters:
+    action: str | None = None
+    min_score: int | None = None
+    reason: str | None = None
+    signal: str | None = None
+    city: str | None = None
+    sort: str = "-risk_score"
+
+    @classmethod
+    def parse(cls, params: dict[str, str | None]) -> WarningFilters:
+        """Filters from request parameters; a malformed one is a BadRequest naming it."""
+        def get(key: str) -> str | None:
+            value = (params.get(key) or "").strip()
+            return value or None
+
+        action, reason, signal, city = get("action"), get("reason"), get("signal"), get("city")
+        if action and action not in ACTIONS:
+            raise BadRequest(f"action must be one of {', '.join(ACTIONS)}")
+        if reason and not CODE_PATTERN.match(reason):
+            raise BadRequest("reason must be a reason code such as C.2")
+        if signal and not SIGNAL_PATTERN.match(signal):
+            raise BadRequest("signal must be a signal name such as bank_npl")
+        if city and not CITY_PATTERN.match(city):
+            raise BadRequest("city must be the four-digit city part of a region code, e.g. 3301")
+        min_score = get("min_score")
+        if min_score is not None:
+            if not re.fullmatch(r"\d{1,4}", min_score):
+                raise BadRequest("min_score must be a whole number from 0 to 9999")
+            min_score = int(min_score)
+        sort = get("sort") or "-risk_score"
+        if sort not in WARNING_SORTS:
+            raise BadRequest(f"sort must be one of {', '.join(WARNING_SORTS)}")
+        return cls(action, min_score, reason, signal, city, sort)
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        clauses, params = [], []
+        if self.action:
+            clauses.append("action = ?")
+            params.append(self.action)
+        if self.min_score is not None:
+            clauses.append("risk_score >= ?")
+            params.append(self.min_score)
+        if self.reason:
+            clauses.append("list_contains(string_split(reasons, ';'), ?)")
+            params.append(self.reason)
+        if self.signal:
+            clauses.append("list_contains(string_split(signals, ';'), ?)")
+            params.append(self.signal)
+        if self.city:
+            clauses.append("starts_with(region_code, ?)")
+            params.append(self.city)
+        return clauses, params
+
+
+def check_uscc(value: str) -> str:
+    uscc = (value or "").strip().upper()
+    if not USCC_PATTERN.match(uscc):
+        raise BadRequest("a USCC is 18 characters of digits and capital letters (no I, O, S, V, Z)")
+    return uscc
+
+
+def check_date(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not DATE_PATTERN.match(value):
+        raise BadRequest("dates are written YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{value} is not a calendar date") from None
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def split_codes(value: str | None) -> list[str]:
+    return [c for c in (value or "").split(";") if c]
+
+
+class Published:
+    """The published dates of one home, queried in memory."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        # One DuckDB thread: a query runs in the calling request's thread, and requests run side by side in
+        # waitress's threads; the queries are too small to gain from splitting.
+        self._con = duckdb.connect(config={"threads": 1, "memory_limit": "512MB"})
+        self._con.execute("set parquet_metadata_cache = true")
+        self._criteria: dict[tuple[str, float], dict[str, dict]] = {}
+        # a file's columns, and the warnings filters' choices, by path and modification time
+        self._schemas: dict[tuple[str, int], list[str]] = {}
+        self._choices: dict[tuple[str, int, str | None], dict[str, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    # -- dates ------------------------------------------------------------------------------------------
+
+    def dates(self) -> list[str]:
+        """Published dates, latest first."""
+        root = self.home / "exports"
+        if not root.is_dir():
+            return []
+        found = [p.name for p in root.iterdir() if DATE_PATTERN.match(p.name) and self._is_published(p)]
+        return sorted(found, reverse=True)
+
+    @staticmethod
+    def _is_published(folder: Path) -> bool:
+        return (folder / "run_summary.json").exists() and (serving_dir(folder) / "enterprise_levels.parquet").exists()
+
+    def resolve(self, value: str | None) -> str:
+        """The requested date (validated, and published), else the latest published one."""
+        wanted = check_date(value)
+        dates = self.dates()
+        if not dates:
+            raise NotFound("nothing has been published yet")
+        if wanted is None:
+            return dates[0]
+        if wanted not in dates:
+            raise NotFound(f"no published date {wanted}")
+        return wanted
+
+    def previous(self, as_of: str) -> str | None:
+        earlier = [d for d in self.dates() if d < as_of]
+        return earlier[0] if earlier else None
+
+    # -- queries ----------------------------------------------------------------------------------------
+
+    def _path(self, as_of: str, view: str) -> Path | None:
+        path = serving_dir(self.home / "exports" / as_of) / f"{view}.parquet"
+        return path if path.exists() else None
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self._con.cursor()
+        try:
+            result = cursor.execute(sql, params)
+            names = [d[0] for d in result.description]
+            return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    def select(self, as_of: str, view: str, where: list[str], params: list[Any], *, scope: str | None,
+               order: str = "all", limit: int | None = None, offset: int = 0,
+               columns: str = "*", group_by: str | None = None) -> list[dict[str, Any]]:
+        """Rows of one view of a date, in the scope. A view without `region_code` is scoped through the
+        date's enterprise levels (every internal row names a graded enterprise's USCC)."""
+        path = self._path(as_of, view)
+        if path is None:
+            return []
+        source, source_params = self._scoped_source(as_of, path, scope)
+        sql = f"select {columns} from {source}"
+        if where:
+            sql += " where " + " and ".join(where)
+        if group_by:
+            sql += f" group by {group_by}"
+        sql += f" order by {order}"
+        tail: list[Any] = []
+        if limit is not None:
+            sql += " limit ? offset ?"
+            tail = [limit, offset]
+        return self._rows(sql, source_params + params + tail)
+
+    def count(self, as_of: str, view: str, where: list[str], params: list[Any], *, scope: str | None) -> int:
+        rows = self.select(as_of, view, where, params, scope=scope, order="1", columns="count(*) as n")
+        return rows[0]["n"] if rows else 0
+
+    def _scoped_source(self, as_of: str, path: Path, scope: str | None) -> tuple[str, list[Any]]:
+        if scope is None:
+            return "read_parquet(?)", [str(path)]
+        if "region_code" in self._columns(path):
+            return "(select * from read_parquet(?) where starts_with(region_code, ?))", [str(path), scope]
+        levels = self._path(as_of, "enterprise_levels")
+        return ("(select * from read_parquet(?) where uscc in "
+                "(select uscc from read_parquet(?) where starts_with(region_code, ?)))",
+                [str(path), str(levels), scope])
+
+    def _columns(self, path: Path) -> list[str]:
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in self._schemas:
+            cursor = self._con.cursor()
+            try:
+                rows = cursor.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+            finally:
+                cursor.close()
+            self._schemas[key] = [r[0] for r in rows]
+        return self._schemas[key]
+
+    # -- code meanings (contract C1) -----------------------------------------------------------------------
+
+    def meanings(self, as_of: str) -> dict[str, dict]:
+        """code -> {kind, level, title_zh, title_en, reads, window}, from the date's copy of the seed."""
+        path = self._path(as_of, CRITERIA_FILE)
+        if path is None:
+            return {}
+        key = (str(path), path.stat().st_mtime)
+        with self._lock:
+            if key not in self._criteria:
+                rows = self._rows("select * from read_parquet(?)", [str(path)])
+                self._criteria[key] = {r["code"]: r for r in rows}
+            return self._criteria[key]
+
+    # -- public ---------------------------------------------------------------------------------------------
+
+    def public_list(self, as_of: str, which: str, q: str | None = None, *, limit: int | None = None,
+                    offset: int = 0) -> tuple[list[dict], int]:
+        view = {"a": "public_a_list", "d": "public_d_list"}[which]
+        where, params = _public_match(q)
+        total = self.count(as_of, view, where, params, scope=None)
+        rows = self.select(as_of, view, where, params, scope=None, order="uscc", limit=limit, offset=offset)
+        return rows, total
+
+    def public_search(self, as_of: str, q: str) -> list[dict]:
+        """Enterprises on either public list matching a USCC exactly or a part of the name."""
+        found = []
+        for which in ("a", "d"):
+            rows, _ = self.public_list(as_of, which, q, limit=50)
+            found.extend(rows)
+        return found
+
+    # -- internal --------------------------------------------------------------------------------------
+
+    def find_enterprises(self, as_of: str, scope: str | None, q: str, *, limit: int = PAGE_SIZE,
+                         offset: int = 0) -> tuple[list[dict], int]:
+        """Graded enterprises in the scope whose USCC is `q` or whose name contains it."""
+        where, params = _public_match(q)
+        if not where:
+            return [], 0
+        total = self.count(as_of, "enterprise_levels", where, params, scope=scope)
+        rows = self.select(as_of, "enterprise_levels", where, params, scope=scope, order="name, uscc",
+                           limit=limit, offset=offset, columns="uscc, name, region_code, level, provisional")
+        return rows, total
+
+    def warnings(self, as_of: str, scope: str | None, filters: WarningFilters, *, limit: int | None = PAGE_SIZE,
+                 offset: int = 0) -> tuple[list[dict], int]:
+        where, params = filters.where()
+        total = self.count(as_of, "risk_warnings", where, params, scope=scope)
+        rows = self.select(as_of, "risk_warnings", where, params, scope=scope,
+                           order=WARNING_SORTS[filters.sort], limit=limit, offset=offset)
+        return rows, total
+
+    def warning_choices(self, as_of: str, scope: str | None) -> dict[str, list[str]]:
+        """The values the warnings filters offer: cities, reason codes and signals present in the scope (kept
+        per file version and scope: a published date does not change)."""
+        path = self._path(as_of, "risk_warnings")
+        if path is None:
+            return {"cities": [], "reasons": [], "signals": []}
+        key = (str(path), path.stat().st_mtime_ns, scope)
+        if key not in self._choices:
+            def distinct(expr: str) -> list[str]:
+                rows = self.select(as_of, "risk_warnings", [], [], scope=scope, order="1",
+                                   columns=f"distinct {expr} as v")
+                return [r["v"] for r in rows if r["v"]]
+
+            self._choices[key] = {
+                "cities": distinct("left(region_code, 4)"),
+                "reasons": distinct("unnest(string_split(reasons, ';'))"),
+                "signals": distinct("unnest(string_split(signals, ';'))"),
+            }
+        return self._choices[key]
+
+    def d_review(self, as_of: str, scope: str | None, *, limit: int | None = PAGE_SIZE,
+                 offset: int = 0) -> tuple[list[dict], int]:
+        total = self.count(as_of, "d_review_queue", [], [], scope=scope)
+        rows = self.select(as_of, "d_review_queue", [], [], scope=scope, order="review_status, uscc",
+                           limit=limit, offset=offset)
+        return rows, total
+
+    def changes(self, as_of: str, scope: str | None, *, limit: int | None = PAGE_SIZE,
+                offset: int = 0) -> tuple[list[dict], int]:
+        """Level changes of the date, with each enterprise's name and region from the date's levels."""
+        total = self.count(as_of, "level_changes", [], [], scope=scope)
+        rows = self.select(as_of, "level_changes", [], [], scope=scope, order="uscc", limit=limit, offset=offset)
+        names = self._names(as_of, [r["uscc"] for r in rows])
+        for row in rows:
+            row.setdefault("name", names.get(row["uscc"], {}).get("name"))
+            row.setdefault("region_code", names.get(row["uscc"], {}).get("region_code"))
+        return rows, total
+
+    def _names(self, as_of: str, usccs: list[str]) -> dict[str, dict]:
+        if not usccs:
+            return {}
+        rows = self.select(as_of, "enterprise_levels", ["list_contains(?, uscc)"], [usccs], scope=None,
+                           order="uscc", columns="uscc, name, region_code")
+        return {r["uscc"]: r for r in rows}
+
+    def level_counts(self, as_of: str, scope: str | None) -> dict[str, int]:
+        rows = self.select(as_of, "enterprise_levels", [], [], scope=scope, order="1",
+                           columns="level, count(*) as n", group_by="level")
+        counts = {r["level"]: r["n"] for r in rows}
+        return {level: counts.get(level, 0) for level in "ABCD"}
+
+    def credit_file(self, as_of: str, uscc: str, scope: str | None) -> dict[str, Any]:
+        """Everything published about one enterprise at a date; NotFound when unknown or out of scope."""
+        uscc = check_uscc(uscc)
+        by_uscc = (["uscc = ?"], [uscc])
+        found = self.select(as_of, "enterprise_levels", *by_uscc, scope=scope)
+        if not found:
+            raise NotFound(f"no enterprise {uscc} at {as_of}")
+        ent = found[0]
+        level = ent["level"]
+
+        def rows(view: str, when: bool = True, order: str = "all") -> list[dict[str, Any]]:
+            """The enterprise's rows of a view; views that hold only some levels are asked only then (OUTPUTS.md:
+            warnings are C only, awards to act on C and D, the review queue and public D list D only)."""
+            return self.select(as_of, view, *by_uscc, scope=scope, order=order) if when else []
+
+        meanings = self.meanings(as_of)
+        evidence = rows("criterion_evidence", order="code, event_date, dataset, record_id, source_file, source_line")
+        warning = rows("risk_warnings", level == "C")
+        breakdown = rows("risk_score_breakdown", level == "C", order="component, code")
+        plan = rows("supervision_plan")
+        awards = rows("award_actions", level in ("C", "D"), order="award_id")
+        review = rows("d_review_queue", level == "D")
+        change = rows("level_changes")
+        on_public_a = bool(rows("public_a_list", level == "A"))
+        on_public_d = bool(rows("public_d_list", level == "D"))
+
+        def explained(code: str) -> dict[str, Any]:
+            meaning = meanings.get(code, {})
+            cited = [e for e in evidence if e["code"] == code]
+            title = meaning.get("title_zh") or next((e.get("title") for e in cited), "")
+            return {"code": code, "title": title or "", "title_en": meaning.get("title_en") or "",
+                    "evidence": [{k: e[k] for k in EVIDENCE_COLUMNS if k in e} for e in cited]}
+
+        d_review = None
+        if level == "D":
+            d_review = {"status": review[0]["review_status"] if review else "confirmed", "disclosed": on_public_d}
+        return {
+            "uscc": ent["uscc"], "name": ent["name"], "region_code": ent["region_code"], "as_of": as_of,
+            "level": level, "provisional": ent.get("provisional"),
+            "untrustworthy_elsewhere": ent.get("untrustworthy_elsewhere"),
+            "reasons": [explained(c) for c in split_codes(ent.get("reasons"))],
+            "signals": [explained(c) for c in split_codes(ent.get("signals"))],
+            "risk_score": warning[0]["risk_score"] if warning else None,
+            "action": warning[0]["action"] if warning else None,
+            "score_breakdown": [{k: r[k] for k in ("component", "code", "points")} for r in breakdown],
+            "supervision": _supervision(plan[0]) if plan else None,
+            "award_actions": [{k: r[k] for k in ("award_id", "kind", "action")} for r in awards],
+            "d_review": d_review,
+            "public": {"a_list": on_public_a, "d_list": on_public_d},
+            "level_change": ({k: change[0][k] for k in ("previous_as_of", "previous_level", "level")}
+                             if change else None),
+            "history": self.history(uscc),
+        }
+
+    def history(self, uscc: str) -> list[dict[str, str]]:
+        """The enterprise's level at every published date that graded it, oldest first."""
+        paths = [p for d in self.dates() if (p := self._path(d, "enterprise_levels"))]
+        if not paths:
+            return []
+        rows = self._rows("select cast(as_of as varchar) as as_of, level from read_parquet(?) where uscc = ? "
+                          "order by as_of", [[str(p) for p in paths], uscc])
+        return rows
+
+    # -- runs --------------------------------------------------------------------------------------------
+
+    def runs(self, scope: str | None) -> list[dict[str, Any]]:
+        """Every published date: graded counts in the scope, and the files that need attention."""
+        runs = []
+        for as_of in self.dates():
+            folder = self.home / "exports" / as_of
+            summary = json.loads((folder / "run_summary.json").read_text(encoding="utf-8"))
+            runs.append({
+                "as_of": as_of,
+                "ruleset_version": summary.get("ruleset_version"),
+                "levels": self.level_counts(as_of, scope),
+                "needs_attention": summary.get("needs_attention", []),
+                "quarantined": _quarantined_per_file(folder / "quarantine.csv"),
+                "durations_seconds": summary.get("durations_seconds", {}),
+            })
+        return runs
+
+
+def _public_match(q: str | None) -> tuple[list[str], list[Any]]:
+    q = (q or "").strip()
+    if not q:
+        return [], []
+    if len(q) > 100:
+        raise BadRequest("a search is at most 100 characters")
+    return ["(uscc = upper(?) or contains(name, ?))"], [q, q]
+
+
+def _supervision(row: dict[str, Any]) -> dict[str, Any]:
+    return {"inspection_multiplier": row.get("inspection_multiplier"), "key_supervision": row.get("key_supervision"),
+            "measures": split_codes(row.get("measures"))}
+
+
+def _quarantined_per_file(path: Path) -> list[dict[str, Any]]:
+    """Quarantined rows counted per delivered file (line-level reasons stay in the file itself: they may quote
+    identifiers of any province)."""
+    if not path.exists():
+        return []
+    counts: dict[tuple[str, str, str], int] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("line"):
+                key = (row["agency"], row["dataset"], row["file"])
+                counts[key] = counts.get(key, 0) + 1
+    return [{"agency": a, "dataset": d, "file": f, "rows": n} for (a, d, f), n in sorted(counts.items())]
