@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enterprises", type=int, default=2000)
     p.add_argument("--as-of", dest="as_of", default="2026-11-20")
     p.add_argument("--home", type=Path)
+
+    from qcredit.airflow_deploy import add_parser as add_airflow_parser  # `qcredit airflow up|down|standalone`
+
+    add_airflow_parser(sub)
     return parser
 
 
@@ -81,6 +85,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from qcredit.demo import main as demo_main
 
         return demo_main(args.enterprises, args.as_of, args.home)
+    if args.command == "airflow":
+        from qcredit.airflow_deploy import main as airflow_main
+
+        return airflow_main(args)
     raise AssertionError(args.command)
 
 
