@@ -30,6 +30,9 @@ from qcredit.airflow_local import DAG_ID
 PG_BIN = Path(os.environ.get("QCREDIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 API_PORT = 28080
 PG_PORT = 25432
+# The log servers the scheduler (and standalone's triggerer) start sit this far above the API port, so a
+# deployment keeps to one port range (Airflow's defaults, 8793/8794, would collide between deployments).
+LOG_SERVER_OFFSET = 13
 # Task slots of the LocalExecutor: the mapped landing tasks of one night run this many at once.
 PARALLELISM = 4
 # Start order: tasks report to the API server, so it comes first; `down` stops them in reverse.
@@ -160,7 +163,9 @@ def write_config(dep: Deployment) -> Path:
     cfg["api"] = {"base_url": dep.url, "host": "127.0.0.1", "port": str(dep.api_port),
                   "secret_key": keys["api_secret_key"]}
     cfg["api_auth"] = {"jwt_secret": keys["jwt_secret"]}
-    cfg["logging"] = {"base_log_folder": str(dep.log_dir / "tasks"), "logging_level": "INFO"}
+    cfg["logging"] = {"base_log_folder": str(dep.log_dir / "tasks"), "logging_level": "INFO",
+                      "worker_log_server_port": str(dep.api_port + LOG_SERVER_OFFSET),
+                      "trigger_log_server_port": str(dep.api_port + LOG_SERVER_OFFSET + 1)}
     cfg["scheduler"] = {"enable_health_check": "False"}
     cfg["email"] = {"email_conn_id": "smtp_default"}
     path = dep.root / "airflow.cfg"
@@ -334,38 +339,36 @@ def up(dep: Deployment) -> Deployment:
     return dep
 
 
-def down(dep: Deployment, timeout: float = 60) -> list[str]:
-    """Stop the process groups this deployment recorded (reverse start order), then PostgreSQL."""
-    stopped = []
+def down(dep: Deployment, timeout: float = 20) -> list[str]:
+    """Stop the process groups this deployment recorded, then PostgreSQL; return what was stopped."""
     running = recorded_processes(dep)
-    for name in reversed(PROCESSES):
-        if name in running:
-            _stop_group(running[name], timeout)
-            stopped.append(name)
+    _stop_groups([running[name]["pid"] for name in reversed(PROCESSES) if name in running], timeout)
+    for name in PROCESSES:
         (dep.run_dir / f"{name}.json").unlink(missing_ok=True)
+    stopped = [name for name in reversed(PROCESSES) if name in running]
     if dep.postgres and stop_postgres(dep):
         stopped.append("postgres")
     return stopped
 
 
-def _stop_group(record: dict, timeout: float) -> None:
-    """SIGTERM the group the process leads (its LocalExecutor workers, API workers), SIGKILL what outlives it."""
-    pgid = record["pid"]  # started with start_new_session: it leads its own group
+def _signal_group(pgid: int, signum: int) -> bool:
     try:
-        os.killpg(pgid, signal.SIGTERM)
+        os.killpg(pgid, signum)
+        return True
     except ProcessLookupError:
-        return
+        return False
+
+
+def _stop_groups(leaders: list[int], timeout: float) -> None:
+    """SIGTERM the groups the recorded processes lead (with their LocalExecutor and API workers), all at once,
+    then SIGKILL what is left after `timeout`: the API server and the DAG processor can take a minute to exit."""
+    for pgid in leaders:  # started with start_new_session: each leads its own group
+        _signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
+    while time.monotonic() < deadline and any(_signal_group(pgid, 0) for pgid in leaders):
         time.sleep(0.5)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
+    for pgid in leaders:
+        _signal_group(pgid, signal.SIGKILL)
 
 
 # --- the REST API (v2, JWT from the simple auth manager) ------------------------------------------------------
@@ -477,7 +480,10 @@ def standalone(home: Path | None, inbox: Path | None, port: int, airflow_home: P
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": settings.TIMEZONE,
         "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__BASE_URL": dep.url,
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port + LOG_SERVER_OFFSET),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + LOG_SERVER_OFFSET + 1),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(root / "simple_auth_manager_passwords.json"),
     }
     del env["AIRFLOW_CONFIG"]
@@ -493,9 +499,10 @@ def standalone(home: Path | None, inbox: Path | None, port: int, airflow_home: P
     proc = subprocess.Popen([airflow, "standalone"], env=env, cwd=root, start_new_session=True)
     try:
         return proc.wait()
-    except KeyboardInterrupt:
-        os.killpg(proc.pid, signal.SIGINT)
-        return proc.wait()
+    except KeyboardInterrupt:  # standalone's own shutdown can hang on its components: end the whole group
+        _signal_group(proc.pid, signal.SIGINT)
+        _stop_groups([proc.pid], timeout=20)
+        return 130
 
 
 def add_parser(sub) -> None:

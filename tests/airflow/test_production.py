@@ -126,7 +126,8 @@ def _task_process(ti_id: str) -> psutil.Process | None:
     """The process running one task instance: the task runner titles itself `airflow worker -- <ti id>`."""
     title = f"airflow worker -- {ti_id}"
     for proc in psutil.process_iter(["cmdline"]):
-        if " ".join(proc.info["cmdline"] or []) == title:
+        if " ".join(part for part in proc.info["cmdline"] or [] if part) == title:  # setproctitle pads with ''
+
             return proc
     return None
 
