@@ -54,9 +54,10 @@ def time_cli(inbox: Path, home: Path, as_of: str) -> float:
     return time.perf_counter() - started
 
 
-def time_airflow(workdir: Path, inbox: Path, home: Path, as_of: str, repeat: int) -> dict:
+def time_airflow(workdir: Path, inbox: Path, home: Path, as_of: str, repeat: int, ports: tuple[int, int]) -> dict:
     shutil.rmtree(home, ignore_errors=True)
-    dep = Deployment(root=workdir / "airflow", home=home, inbox=inbox, postgres=True)
+    dep = Deployment(root=workdir / "airflow", home=home, inbox=inbox, postgres=True, api_port=ports[0],
+                     pg_port=ports[1])
     up(dep)
     try:
         api = AirflowApi(dep)
@@ -83,6 +84,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qcredit-airflow-bench"))
+    parser.add_argument("--port", type=int, default=28080, help="the deployment's API port")
+    parser.add_argument("--pg-port", type=int, default=25432, help="its PostgreSQL port")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.workdir.chmod(0o711)  # PostgreSQL runs as `postgres` when we are root: it must reach its cluster
@@ -90,7 +93,8 @@ def main() -> int:
     cli, airflow = [], []
     for repeat in range(args.repeats):
         cli.append(round(time_cli(inbox, args.workdir / "cli_home", args.as_of), 1))
-        airflow.append(time_airflow(args.workdir, inbox, args.workdir / "dag_home", args.as_of, repeat))
+        airflow.append(time_airflow(args.workdir, inbox, args.workdir / "dag_home", args.as_of, repeat,
+                                    (args.port, args.pg_port)))
         print(f"repeat {repeat + 1}: qcredit run {cli[-1]} s, through Airflow {airflow[-1]}", flush=True)
     result = {
         "enterprises": args.enterprises, "as_of": args.as_of, "repeats": args.repeats,

@@ -33,12 +33,13 @@ PG_PORT = 25432
 # The log servers the scheduler (and standalone's triggerer) start sit this far above the API port, so a
 # deployment keeps to one port range (Airflow's defaults, 8793/8794, would collide between deployments).
 LOG_SERVER_OFFSET = 13
-# Task slots of the LocalExecutor: the mapped landing tasks of one night run this many at once.
+# Task slots of the LocalExecutor (its worker processes): how many task instances run at once, the mapped
+# landing tasks among them up to the DAG's own limit per task.
 PARALLELISM = 4
-# Start order: tasks report to the API server, so it comes first; `down` stops them in reverse.
+# Start order: tasks report to the API server, so it comes first.
 PROCESSES = ("api-server", "dag-processor", "scheduler")
 ADMIN = "admin"
-STARTUP_TIMEOUT = 300  # seconds; `airflow db migrate` alone takes a minute on a busy 2-core machine
+STARTUP_TIMEOUT = 300  # seconds; generous, since `airflow db migrate` on a new database is slow on a busy machine
 
 
 class DeploymentError(RuntimeError):
@@ -199,8 +200,8 @@ def _run(cmd: list[str], log: Path, **kwargs: Any) -> None:
         done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, **kwargs)
     if done.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-        raise DeploymentError(f"{Path(cmd[0]).name if cmd[0] != 'runuser' else cmd[4]} failed: "
-                              f"{' | '.join(tail)} (log: {log})")
+        program = Path(cmd[4] if cmd[0] == "runuser" else cmd[0]).name
+        raise DeploymentError(f"{program} failed: {' | '.join(tail)} (log: {log})")
 
 
 def _init_cluster(dep: Deployment, keys: dict[str, str]) -> None:
@@ -231,13 +232,13 @@ def start_postgres(dep: Deployment) -> None:
     keys = _secrets(dep.root)
     if not (dep.pgdata / "PG_VERSION").exists():
         _init_cluster(dep, keys)
-    if not (dep.pgdata / "postmaster.pid").exists():
+    if not postgres_running(dep):
         log = dep.log_dir / "postgres.log"
         if os.geteuid() == 0:
             log.touch()
             shutil.chown(log, "postgres", "postgres")
-        _run(_as_postgres([_pg("pg_ctl"), "start", "-w", "-t", "60", "-D", str(dep.pgdata), "-l", str(log)]),
-             dep.log_dir / "pg_ctl.log")
+        _run(_as_postgres([_pg("pg_ctl"), "start", "-w", "-t", "60", "-D", str(dep.pgdata), "-l", str(log),
+                           "-o", f"-p {dep.pg_port}"]), dep.log_dir / "pg_ctl.log")
     import psycopg
 
     with psycopg.connect(host="127.0.0.1", port=dep.pg_port, user="postgres", dbname="postgres",
@@ -248,8 +249,16 @@ def start_postgres(dep: Deployment) -> None:
             con.execute("create database airflow owner airflow encoding 'UTF8'")
 
 
+def postgres_running(dep: Deployment) -> bool:
+    """`pg_ctl status` (a postmaster.pid left by a crash does not count as running)."""
+    if not (dep.pgdata / "PG_VERSION").exists():
+        return False
+    return subprocess.run(_as_postgres([_pg("pg_ctl"), "status", "-D", str(dep.pgdata)]),
+                          capture_output=True).returncode == 0
+
+
 def stop_postgres(dep: Deployment) -> bool:
-    if not (dep.pgdata / "postmaster.pid").exists():
+    if not postgres_running(dep):
         return False
     _run(_as_postgres([_pg("pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(dep.pgdata)]),
          dep.log_dir / "pg_ctl.log")
@@ -464,7 +473,8 @@ def describe(dep: Deployment) -> str:
         f"  {DAG_ID} starts paused. With `export AIRFLOW_HOME={dep.root}`:",
         f"    {airflow} dags unpause {DAG_ID}",
         f"    {airflow} dags trigger {DAG_ID} -c '{{\"as_of\": \"2026-11-20\"}}'",
-        f"    {airflow} backfill create --dag-id {DAG_ID} --from-date 2026-11-18 --to-date 2026-11-20",
+        f"    {airflow} backfill create --dag-id {DAG_ID} --from-date 2026-11-18 --to-date 2026-11-21 "
+        "--max-active-runs 1   # as of 11-18, 11-19, 11-20",
         f"  stop it with: qcredit airflow down --airflow-home {dep.root}",
     ])
 

@@ -25,7 +25,7 @@ import psutil
 import pytest
 
 from qcredit import pipeline
-from qcredit.airflow_deploy import PG_BIN, AirflowApi, Deployment, down, recorded_processes, up
+from qcredit.airflow_deploy import PG_BIN, AirflowApi, Deployment, down, postgres_running, recorded_processes, up
 
 pytestmark = pytest.mark.slow
 
@@ -170,21 +170,26 @@ def test_triggered_run_lands_feeds_in_parallel_and_recovers_a_killed_task(deploy
 
 
 def test_three_date_backfill_through_the_cli_equals_qcredit_run(deployment, api, cli_home):
+    # The range is of logical dates: the night graded as of D runs at 02:00 on D, so the range ends the day after
+    # the last as-of date. A backfill runs up to 10 nights at once unless told otherwise (the DAG's own
+    # max_active_runs does not bind it): one at a time keeps each date's level changes relative to the one before.
     done = subprocess.run(
         [str(Path(sys.executable).with_name("airflow")), "backfill", "create", "--dag-id", DAG_ID,
-         "--from-date", "2026-11-18", "--to-date", "2026-11-20"],
+         "--from-date", "2026-11-18", "--to-date", "2026-11-21", "--max-active-runs", "1"],
         env=deployment.env(), capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     deadline = time.monotonic() + 3 * RUN_TIMEOUT
     while time.monotonic() < deadline:
-        backfilled = [r for r in api.runs() if r["run_type"] == "backfill"]
-        if len(backfilled) == 3 and all(r["state"] in ("success", "failed") for r in backfilled):
+        backfilled = sorted((r for r in api.runs() if r["run_type"] == "backfill"), key=lambda r: r["logical_date"])
+        if len(backfilled) >= 3 and all(r["state"] in ("success", "failed") for r in backfilled):
             break
         time.sleep(3)
     assert [r["state"] for r in backfilled] == ["success"] * 3, backfilled
-    days = sorted(pipeline.resolve_as_of(None, _datetime(r["logical_date"])) for r in backfilled)
+    days = [pipeline.resolve_as_of(None, _datetime(r["logical_date"])) for r in backfilled]
     assert days == ["2026-11-18", "2026-11-19", "2026-11-20"]
+    ran = [(r["start_date"], r["end_date"]) for r in backfilled]
+    assert all(later[0] >= earlier[1] for earlier, later in zip(ran, ran[1:], strict=False)), ran  # one by one
 
     for day in days:  # the order the backfill ran them (oldest first)
         pipeline.run(deployment.inbox, cli_home, day)
@@ -227,7 +232,7 @@ def test_down_stops_exactly_what_up_started(deployment):
     stopped = down(deployment)
     assert set(stopped) == {"api-server", "dag-processor", "scheduler", "postgres"}
     assert not any(psutil.pid_exists(record["pid"]) for record in started.values())
-    assert not (deployment.pgdata / "postmaster.pid").exists()
+    assert not postgres_running(deployment)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
