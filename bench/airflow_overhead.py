@@ -61,9 +61,12 @@ def time_airflow(workdir: Path, inbox: Path, home: Path, as_of: str, repeat: int
     shutil.rmtree(home, ignore_errors=True)
     dep = Deployment(root=workdir / "airflow", home=home, inbox=inbox, postgres=True, api_port=ports[0],
                      pg_port=ports[1])
-    up(dep)
     try:
+        up(dep)
         api = AirflowApi(dep)
+        unfinished = [r["dag_run_id"] for r in api.runs() if r["state"] not in ("success", "failed")]
+        if unfinished:  # they would run first, in the same home: the timing would be meaningless
+            raise SystemExit(f"runs left unfinished in {dep.root}: {unfinished}; start from a new --workdir")
         api.unpause()
         started = time.perf_counter()
         run_id = api.trigger({"as_of": as_of}, run_id=f"bench_{int(time.time())}_{repeat}")
