@@ -473,10 +473,33 @@ def describe(dep: Deployment) -> str:
         f"  {DAG_ID} starts paused. With `export AIRFLOW_HOME={dep.root}`:",
         f"    {airflow} dags unpause {DAG_ID}",
         f"    {airflow} dags trigger {DAG_ID} -c '{{\"as_of\": \"2026-11-20\"}}'",
-        f"    {airflow} backfill create --dag-id {DAG_ID} --from-date 2026-11-18 --to-date 2026-11-21 "
-        "--max-active-runs 1   # as of 11-18, 11-19, 11-20",
+        "  a range of dates, oldest first, one at a time (`airflow backfill create` with the right range):",
+        f"    qcredit airflow backfill --airflow-home {dep.root} --from 2026-11-18 --to 2026-11-20",
         f"  stop it with: qcredit airflow down --airflow-home {dep.root}",
     ])
+
+
+def backfill_command(first: str, last: str, dry_run: bool = False) -> list[str]:
+    """`airflow backfill create` for the as-of dates first..last. Its range is of logical dates, and the night
+    graded as of D is scheduled at 02:00 on D, after the range's midnight: the range ends the day after `last`.
+    A backfill runs 10 nights at once unless limited (the DAG's max_active_runs does not bind it); one at a time
+    keeps each night's level changes relative to the night before."""
+    from datetime import date, timedelta
+
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError as exc:
+        raise DeploymentError(f"dates are YYYY-MM-DD: {exc}") from None
+    if end < start:
+        raise DeploymentError(f"--to {last} is before --from {first}")
+    command = [_airflow_bin(), "backfill", "create", "--dag-id", DAG_ID, "--from-date", start.isoformat(),
+               "--to-date", (end + timedelta(days=1)).isoformat(), "--max-active-runs", "1"]
+    return [*command, "--dry-run"] if dry_run else command
+
+
+def backfill(dep: Deployment, first: str, last: str, dry_run: bool = False) -> int:
+    """Create the backfill in the deployment; the scheduler runs it (follow it in the UI or `dags list-runs`)."""
+    return subprocess.run(backfill_command(first, last, dry_run), env=dep.env()).returncode
 
 
 def standalone(home: Path | None, inbox: Path | None, port: int, airflow_home: Path | None = None) -> int:
@@ -536,6 +559,13 @@ def add_parser(sub) -> None:
     q = actions.add_parser("down", help="stop what `up` started, PostgreSQL last")
     paths(q)
 
+    q = actions.add_parser("backfill", help="grade a range of as-of dates, oldest first, one at a time "
+                                            "(`airflow backfill create` with the right range and limits)")
+    paths(q)
+    q.add_argument("--from", dest="first", required=True, help="first as-of date, YYYY-MM-DD")
+    q.add_argument("--to", dest="last", required=True, help="last as-of date, YYYY-MM-DD (included)")
+    q.add_argument("--dry-run", action="store_true", help="list the runs it would create, create none")
+
     q = actions.add_parser("standalone", help="`airflow standalone` on SQLite: UI and scheduler in one terminal")
     paths(q)
     q.add_argument("--inbox", type=Path, help="agency drop (default: $QCREDIT_INBOX, then the demo inbox)")
@@ -555,6 +585,8 @@ def main(args) -> int:
             print(f"starting Airflow in {root} ...", flush=True)
             print(describe(up(dep)))
             return 0
+        if args.airflow_command == "backfill":
+            return backfill(Deployment.load(root), args.first, args.last, args.dry_run)
         stopped = down(Deployment.load(root))
         print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
         return 0

@@ -58,6 +58,31 @@ def test_down_without_a_deployment_says_so(tmp_path, capsys):
     assert "no Airflow deployment in" in capsys.readouterr().err
 
 
+def test_backfill_covers_the_as_of_dates_asked_for_one_night_at_a_time(tmp_path, monkeypatch):
+    # the night graded as of D is scheduled at 02:00 on D: Airflow's range of logical dates ends the day after
+    command = airflow_deploy.backfill_command("2026-11-18", "2026-11-20")
+    assert command[1:] == ["backfill", "create", "--dag-id", "nightly_regrade", "--from-date", "2026-11-18",
+                           "--to-date", "2026-11-21", "--max-active-runs", "1"]
+    assert airflow_deploy.backfill_command("2026-11-20", "2026-11-20", dry_run=True)[-1] == "--dry-run"
+
+    ran = {}
+    monkeypatch.setattr(airflow_deploy.subprocess, "run",
+                        lambda args, env: ran.update(args=args, env=env) or type("Done", (), {"returncode": 0}))
+    dep = Deployment(root=tmp_path, home=tmp_path / "home", inbox=tmp_path / "inbox")
+    dep.save()
+    assert main(["airflow", "backfill", "--airflow-home", str(tmp_path), "--from", "2026-11-18",
+                 "--to", "2026-11-20"]) == 0
+    assert ran["args"] == command and ran["env"]["AIRFLOW_HOME"] == str(tmp_path)
+
+
+@pytest.mark.parametrize(("first", "last", "says"), [("2026-11-20", "2026-11-18", "is before"),
+                                                     ("2026-11", "2026-11-20", "YYYY-MM-DD")])
+def test_backfill_refuses_a_range_it_cannot_mean(tmp_path, capsys, first, last, says):
+    Deployment(root=tmp_path, home=tmp_path / "home", inbox=tmp_path / "inbox").save()
+    assert main(["airflow", "backfill", "--airflow-home", str(tmp_path), "--from", first, "--to", last]) == 1
+    assert says in capsys.readouterr().err
+
+
 def test_standalone_prints_where_to_go_and_runs_airflow_with_the_environment_right(tmp_path, monkeypatch, capsys):
     started = {}
 

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from email.policy import default as default_policy
@@ -25,7 +24,16 @@ import psutil
 import pytest
 
 from qcredit import pipeline
-from qcredit.airflow_deploy import PG_BIN, AirflowApi, Deployment, down, postgres_running, recorded_processes, up
+from qcredit.airflow_deploy import (
+    PG_BIN,
+    AirflowApi,
+    Deployment,
+    backfill_command,
+    down,
+    postgres_running,
+    recorded_processes,
+    up,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -170,14 +178,11 @@ def test_triggered_run_lands_feeds_in_parallel_and_recovers_a_killed_task(deploy
 
 
 def test_three_date_backfill_through_the_cli_equals_qcredit_run(deployment, api, cli_home):
-    # The range is of logical dates: the night graded as of D runs at 02:00 on D, so the range ends the day after
-    # the last as-of date. A backfill runs up to 10 nights at once unless told otherwise (the DAG's own
-    # max_active_runs does not bind it): one at a time keeps each date's level changes relative to the one before.
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("airflow")), "backfill", "create", "--dag-id", DAG_ID,
-         "--from-date", "2026-11-18", "--to-date", "2026-11-21", "--max-active-runs", "1"],
-        env=deployment.env(), capture_output=True, text=True, timeout=300,
-    )
+    # `airflow backfill create` as `qcredit airflow backfill` words it: the range of logical dates that holds
+    # these three as-of dates, one night at a time (see backfill_command)
+    command = backfill_command("2026-11-18", "2026-11-20")
+    assert command[1:4] == ["backfill", "create", "--dag-id"]
+    done = subprocess.run(command, env=deployment.env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     deadline = time.monotonic() + 3 * RUN_TIMEOUT
     while time.monotonic() < deadline:
