@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-smoke bench-1m sources clean-demo
+.PHONY: demo test lint bench bench-smoke bench-1m sources clean-demo airflow
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench-1m: $(STAMP)
 
 sources: $(STAMP)
 	$(BIN)/python -m qcredit.dbt_sources
+
+# Airflow's UI on the demo home (standalone, SQLite): prints the URL, where the password is, how to trigger.
+airflow: $(STAMP)
+	$(BIN)/qcredit airflow standalone
 
 clean-demo:
 	rm -rf demo_home .airflow

@@ -10,10 +10,13 @@ param names another. Each task makes one call into `qcredit.pipeline`, the same 
 2. `validation_gate`: reports rejected and held files; it never fails the run (the data engineers act on it).
 3. `grade`: one `dbt build`, the only writer of the warehouse.
 4. `export`: the files of OUTPUTS.md under `<home>/exports/<T>/`.
-5. `run_summary`: `run_summary.json` beside them.
+5. `run_summary`: `run_summary.json` beside them; it then publishes the asset `qcredit_exports`
+   (`qcredit://exports`) with the as-of date and folder in the event's extra, so DAGs scheduled on that asset
+   (the service's refresh, another department's pull) run once a date's exports are complete.
 
-Paths come from `QCREDIT_HOME` / `QCREDIT_INBOX` (see `qcredit/settings.py`); a failed task writes an alert
-record to `<home>/alerts/`.
+Paths come from `QCREDIT_HOME` / `QCREDIT_INBOX` (see `qcredit/settings.py`). A task that fails after its retries
+writes an alert record to `<home>/alerts/` and e-mails the addresses in the Airflow variable
+`qcredit_alert_recipients` through the connection `smtp_default` (see `qcredit/alerts.py`, docs/airflow.md).
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
-from qcredit.alerts import write_alert
+from qcredit.alerts import FailureEmail, write_alert
+
+# The published exports of one as-of date (one event per date; `extra` says which date and where it is).
+EXPORTS = Asset(name="qcredit_exports", uri="qcredit://exports")
 
 
 @dag(
@@ -39,9 +45,9 @@ from qcredit.alerts import write_alert
     default_args={
         "retries": 2,  # transient errors (a busy disk, a killed worker); data errors fail the same way again
         "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": True,
+        "retry_exponential_backoff": 2.0,  # a multiplier since Airflow 3.3 (True would mean 1: no backoff)
         "max_retry_delay": timedelta(minutes=10),
-        "on_failure_callback": write_alert,
+        "on_failure_callback": [write_alert, FailureEmail()],  # called once, when the last retry failed
     },
     params={
         "as_of": Param(
@@ -99,13 +105,16 @@ def nightly_regrade():
 
         return pipeline.export(None, as_of)
 
-    @task
-    def run_summary(as_of: str, graded: dict, exported: dict, reference: list[dict], dependent: list[dict]) -> dict:
-        from qcredit import pipeline
+    @task(outlets=[EXPORTS])
+    def run_summary(as_of: str, graded: dict, exported: dict, reference: list[dict], dependent: list[dict],
+                    outlet_events=None) -> dict:
+        from qcredit import pipeline, settings
 
         landed = [*reference, *dependent]  # this night's files: the report lists them, not the home's history
         summary = pipeline.summarize(None, as_of, {"grade": graded["dbt_seconds"]}, landed)
         print(pipeline.describe_run(summary))
+        folder = settings.exports_dir(settings.home_dir(), as_of)
+        outlet_events[EXPORTS].extra = {"as_of": as_of, "folder": str(folder)}
         return {key: summary[key] for key in ("as_of", "levels", "risk_actions", "exports")}
 
     as_of = resolve_as_of()

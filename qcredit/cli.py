@@ -144,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--home", type=Path, metavar="DIR", help="the demo home (default: demo_home/ in the project)")
 
     _add_service_commands(sub)
+
+    from qcredit.airflow_deploy import add_parser as add_airflow_parser  # `qcredit airflow up|down|standalone`
+
+    add_airflow_parser(sub)
     return parser
 
 
@@ -322,6 +326,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return demo_main(args.enterprises, args.as_of, args.home)
     if args.command in ("serve", "user"):
         return _dispatch_service(args)
+    if args.command == "airflow":
+        from qcredit.airflow_deploy import main as airflow_main
+
+        return airflow_main(args)
     raise AssertionError(args.command)
 
 

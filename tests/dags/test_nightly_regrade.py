@@ -55,12 +55,20 @@ def test_one_dbt_task_that_never_runs_twice_at_once(dag):
 
 
 def test_failures_retry_with_backoff_and_leave_an_alert(dag):
-    from qcredit.alerts import write_alert
+    from qcredit.alerts import FailureEmail, write_alert
 
     for task in dag.tasks:
-        assert task.retries == 2 and task.retry_exponential_backoff
-        assert write_alert in (task.on_failure_callback if isinstance(task.on_failure_callback, list)
-                               else [task.on_failure_callback])
+        assert task.retries == 2 and task.retry_exponential_backoff > 1  # a multiplier: 1 would be no backoff
+        callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [
+            task.on_failure_callback]
+        assert write_alert in callbacks
+        assert any(isinstance(c, FailureEmail) for c in callbacks)  # the e-mail, through Airflow's SMTP notifier
+
+
+def test_the_published_exports_are_an_asset_downstream_dags_can_be_scheduled_on(dag):
+    outlets = dag.get_task("run_summary").outlets
+    assert [(a.name, a.uri) for a in outlets] == [("qcredit_exports", "qcredit://exports/")]
+    assert all(not t.outlets for t in dag.tasks if t.task_id != "run_summary")  # only once the date is whole
 
 
 @pytest.mark.parametrize(
