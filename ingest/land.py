@@ -665,7 +665,8 @@ def release_held(home: Path, inbox: Path, agency_file: str, reason: str, by: str
     if new_file.entry is not None:
         raise NotHeld(f"{agency_file} cannot be landed: {new_file.entry['reason']}")
     checked = _validate(home, feed, [new_file], d.delivered.isoformat())
-    entry = _land_checked(home, d, sha, checked[d.name], {})
+    entry = _land_checked(home, new_file, checked[d.name], {})
+    entry.update(_stamp(path.stat()))
     entry["review"] = _review_record(held, "released", by, reason)
     _write_json(entry, manifest_dir(home, feed) / f"{d.name}.json")
     return entry

@@ -216,9 +216,11 @@ def test_a_process_holding_the_warehouse_is_named(tmp_path, baseline):
 
 
 def test_disk_full_names_the_step_and_the_path(tmp_path, monkeypatch, capsys):
+    from qcredit import homes
     from qcredit.cli import main
 
     home = tmp_path / "home"
+    homes.mark(home)  # an existing qcredit home: `export` refuses any other
     target = home / "exports" / f".staging-{AS_OF}" / "enterprise_levels.csv"
 
     def full(*_):
