@@ -359,13 +359,31 @@ def _parse_isolated(data: bytes, sheets: list[str]) -> dict[str, pl.DataFrame]:
         _workbook_reader = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_limit_child,
                                                initargs=(limits().reader_memory_bytes,))
     try:
-        return _workbook_reader.submit(_load_sheets, data, sheets).result()
+        with _children_allowed():
+            return _workbook_reader.submit(_load_sheets, data, sheets).result()
     except (BrokenProcessPool, MemoryError) as exc:
         close_workbook_reader()
         raise Unreadable(
             f"the workbook reader failed on it ({type(exc).__name__}: killed, crashed or over its memory limit "
             f"of {limits().reader_memory_bytes} bytes, QCREDIT_READER_MEMORY_BYTES)"
         ) from None
+
+
+@contextlib.contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let a daemonic process (an Airflow LocalExecutor worker's task runs in one) start the reader's child.
+    multiprocessing refuses that so that a daemon's children are not orphaned when it exits; ours die with their
+    parent (`die_with_parent` in `_limit_child`), so the refusal protects nothing here and would reject every
+    workbook a DAG task lands."""
+    import multiprocessing
+
+    config = multiprocessing.current_process()._config  # noqa: SLF001 (the flag has no public setter)
+    daemon = config.pop("daemon", None)
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
 
 
 def close_workbook_reader() -> None:

@@ -226,7 +226,8 @@ def test_a_failing_task_fails_the_run_and_emails_the_operator(deployment, api, m
     message = mailbox.messages[0]
     subject = message["Subject"]
     assert message["To"] == RECIPIENT
-    assert f"{DAG_ID}.grade failed for 2026-11-20" in subject and "dbt build failed" in subject, subject
+    # the reason: the warehouse that could not be opened for writing
+    assert f"{DAG_ID}.grade failed for 2026-11-20" in subject and "warehouse.duckdb" in subject, subject
     alerts = list((deployment.home / "alerts").glob("*__grade.json"))
     assert len(alerts) == 1 and json.loads(alerts[0].read_text())["as_of"] == "2026-11-20"
 

@@ -13,6 +13,7 @@ from ingest.cast import cast_table
 from ingest.readers import Unreadable, read_delivery
 from ingest.registry import get_feed
 from ingest.validate import Rejected, check_structure
+from tests.conftest import SAMPLES
 
 TAX_HEADER = "纳税人识别号,纳税人名称,评价年度,纳税信用级别,评价日期\n"
 
@@ -170,3 +171,29 @@ def test_missing_column_is_structural(tmp_path: Path) -> None:
     [raw] = read_delivery(get_feed("quality/inspections"), write(tmp_path / "inspections_20261119.csv", data))
     with pytest.raises(Rejected, match="missing column\\(s\\) result, severity"):
         check_structure(raw)
+
+
+def _read_workbook_in(queue) -> None:  # runs in a daemonic process, as an Airflow LocalExecutor task does
+    from ingest.readers import workbook_reader
+
+    feed = get_feed("commerce/registry")
+    path = SAMPLES / "inbox" / "commerce" / "registry_20261119.xlsx"
+    try:
+        with workbook_reader():
+            queue.put([raw.frame.height for raw in read_delivery(feed, path, path.read_bytes())])
+    except BaseException as exc:  # the test reports whatever stopped the reader
+        queue.put(repr(exc))
+
+
+def test_a_workbook_is_read_in_a_daemonic_process():
+    """Airflow's LocalExecutor runs tasks in daemonic processes, which multiprocessing forbids to have children:
+    the workbook reader's child must start there all the same, or every workbook a DAG task lands is rejected."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=_read_workbook_in, args=(queue,), daemon=True)
+    process.start()
+    heights = queue.get(timeout=120)
+    process.join()
+    assert heights == [15, 0, 0]
