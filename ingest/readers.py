@@ -371,17 +371,25 @@ def _parse_isolated(data: bytes, sheets: list[str]) -> dict[str, pl.DataFrame]:
 
 @contextlib.contextmanager
 def _children_allowed() -> Iterator[None]:
-    """Let a daemonic process (an Airflow LocalExecutor worker's task runs in one) start the reader's child.
-    multiprocessing refuses that so that a daemon's children are not orphaned when it exits; ours die with their
-    parent (`die_with_parent` in `_limit_child`), so the refusal protects nothing here and would reject every
-    workbook a DAG task lands."""
+    """Let any process start the reader's child. An Airflow LocalExecutor task runs in a daemonic process, which
+    multiprocessing forbids to have children (so that they are not orphaned; ours die with their parent, see
+    `_limit_child`), and under the `airflow` command, whose script a spawned child would run again as its own
+    main module (initializing Airflow inside the memory-limited child, which dies). The child needs neither: it
+    runs `_load_sheets` of this module. Without this, every workbook a DAG task lands is rejected."""
     import multiprocessing
+    import sys
 
     config = multiprocessing.current_process()._config  # noqa: SLF001 (the flag has no public setter)
     daemon = config.pop("daemon", None)
+    main = sys.modules["__main__"].__dict__
+    saved = {key: main[key] for key in ("__file__", "__spec__") if key in main}
+    main.pop("__file__", None)
+    main["__spec__"] = None
     try:
         yield
     finally:
+        main.pop("__spec__", None)
+        main.update(saved)
         if daemon is not None:
             config["daemon"] = daemon
 

@@ -72,7 +72,8 @@ def workdir():
     root = Path(tempfile.mkdtemp(prefix="qcredit-airflow-e2e-"))
     root.chmod(0o711)
     yield root
-    shutil.rmtree(root, ignore_errors=True)
+    if not os.environ.get("QCREDIT_KEEP_E2E"):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -190,7 +190,7 @@ def test_a_workbook_is_read_in_a_daemonic_process():
     the workbook reader's child must start there all the same, or every workbook a DAG task lands is rejected."""
     import multiprocessing
 
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # a fork of pytest, whose threads hold locks, could hang
     queue = context.Queue()
     process = context.Process(target=_read_workbook_in, args=(queue,), daemon=True)
     process.start()
