@@ -13,6 +13,8 @@ param names another. Each task makes one call into `qcredit.pipeline`, the same 
 5. `run_summary`: `run_summary.json` beside them; it then publishes the asset `qcredit_exports`
    (`qcredit://exports`) with the as-of date and folder in the event's extra, so DAGs scheduled on that asset
    (the service's refresh, another department's pull) run once a date's exports are complete.
+6. `feed_declarations`: fails the run when a feed declaration is broken (that feed did not land; the others
+   did and are published), naming the file and the error, as `qcredit run` exits 1 for it.
 
 Paths come from `QCREDIT_HOME` / `QCREDIT_INBOX` (see `qcredit/settings.py`). A task that fails after its retries
 writes an alert record to `<home>/alerts/` and e-mails the addresses in the Airflow variable
@@ -117,13 +119,20 @@ def nightly_regrade():
         outlet_events[EXPORTS].extra = {"as_of": as_of, "folder": str(folder)}
         return {key: summary[key] for key in ("as_of", "levels", "risk_actions", "exports")}
 
+    @task(retries=0)  # a broken declaration stays broken until a person fixes the file
+    def feed_declarations(published: dict) -> None:
+        """Fails the run, after the other feeds are graded and published, naming each broken declaration."""
+        from qcredit import pipeline
+
+        pipeline.check_declarations()
+
     as_of = resolve_as_of()
     reference = land.override(task_id="land_reference").partial(as_of=as_of).expand(feed_id=reference_feeds())
     feeds = dependent_feeds()
     reference >> feeds  # identifiers resolve through the reference feeds, so they land first
     dependent = land.override(task_id="land_feed").partial(as_of=as_of).expand(feed_id=feeds)
     graded = grade(as_of, validation_gate(reference, dependent))
-    run_summary(as_of, graded, export(as_of, graded), reference, dependent)
+    feed_declarations(run_summary(as_of, graded, export(as_of, graded), reference, dependent))
 
 
 nightly_regrade()

@@ -335,11 +335,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _broken_declarations_status() -> int:
     """Feeds with a broken declaration did not land (the others did): named on stderr, exit status 1."""
-    from ingest import registry
+    from qcredit import pipeline
 
-    broken = registry.broken_declarations()
-    for path, error in broken.items():
-        print(f"broken feed declaration {path}: {error} (its feed did not land)", file=sys.stderr)
+    broken = pipeline.broken_declaration_lines()
+    for line in broken:
+        print(line, file=sys.stderr)
     return FAILED if broken else 0
 
 
@@ -347,14 +347,19 @@ def _review(args: argparse.Namespace) -> int:
     import getpass
 
     from ingest import land
+    from qcredit import pipeline
 
     by = args.by or getpass.getuser()
+    # A review writes the lake and its manifest, as landing does: never beside a run on the same home.
+    with pipeline.home_lock(args.home, f"qcredit {args.command} {args.file}"):
+        if args.command == "release":
+            entry = land.release_held(args.home, args.inbox, args.file, args.reason, by)
+        else:
+            land.reject_held(args.home, args.file, args.reason, by)
     if args.command == "release":
-        entry = land.release_held(args.home, args.inbox, args.file, args.reason, by)
         print(f"released {args.file}: {entry['rows_loaded']} rows landed, {entry['rows_quarantined']} quarantined; "
               "the next run grades with it")
     else:
-        land.reject_held(args.home, args.file, args.reason, by)
         print(f"rejected {args.file} for good")
     return 0
 

@@ -109,10 +109,10 @@ def write_exports(home: Path, as_of: str, folder: Path) -> dict:
         raise FileNotFoundError(f"no warehouse at {warehouse}: grade {as_of} first (qcredit run)")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         _check_public_files(con, as_of)
-        for name in export_views(con):
-            _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
-        workbooks.write_workbooks(con, folder, as_of)
-        write_serving_copy(con, folder)
+        with workbooks.written_alongside(con, warehouse, folder, as_of):  # in other processes, meanwhile
+            for name in export_views(con):
+                _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
+            write_serving_copy(con, folder)
     _write_quarantine(home, as_of, folder / "quarantine.csv")
     return {"folder": str(settings.exports_dir(home, as_of)), "files": sorted(p.name for p in folder.glob("*.csv"))}
 

@@ -178,6 +178,18 @@ class RunError(RuntimeError):
     """A run that cannot complete for a reason a person must fix (not worth retrying)."""
 
 
+def broken_declaration_lines() -> list[str]:
+    """One line per feed declaration that could not be read: its feed did not land, the others did."""
+    return [f"broken feed declaration {path}: {error} (its feed did not land)"
+            for path, error in registry.broken_declarations().items()]
+
+
+def check_declarations() -> None:
+    """Fail, naming them, when feed declarations are broken: run at the end, once the other feeds are graded."""
+    if broken := broken_declaration_lines():
+        raise RunError("; ".join(broken))
+
+
 def land_feed(feed_id: str, inbox: Path | str | None, home: Path | str | None, as_of: str) -> dict:
     """Land one feed (one Airflow mapped task instance): Parquet only, so feeds land in parallel."""
     from ingest import land

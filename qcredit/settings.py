@@ -45,6 +45,12 @@ def ingest_workers() -> int:
     return int(os.environ.get("QCREDIT_INGEST_WORKERS") or min(os.cpu_count() or 1, 2))
 
 
+def workbook_workers() -> int:
+    """Processes writing the province workbooks at once: QCREDIT_WORKBOOK_WORKERS, else the machine's cores, at
+    most 4 (each holds a read-only warehouse connection and one row per sheet)."""
+    return int(os.environ.get("QCREDIT_WORKBOOK_WORKERS") or min(os.cpu_count() or 1, 4))
+
+
 def home_dir(home: str | Path | None = None) -> Path:
     """The folder that holds the lake, the warehouse, the exports and the logs."""
     return Path(home or os.environ.get("QCREDIT_HOME") or DEMO_HOME).resolve()

@@ -12,7 +12,12 @@ mode keeps one row per sheet in memory.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +25,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
+from ingest.orphans import die_with_parent
 from qcredit import settings
 from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe, quoted
 
@@ -104,20 +110,91 @@ LEGEND_CODE_COLUMNS = (  # the criteria seed's columns (contract C1) and their h
 
 def write_workbooks(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: str,
                     row_limit: int = EXCEL_MAX_ROWS) -> list[Path]:
-    """Write `out_dir/workbooks/<province>.xlsx` for every province with graded enterprises; return the paths.
+    """Write `out_dir/workbooks/<province>.xlsx` for every province with graded enterprises, in this process;
+    return the paths.
 
     `row_limit` is the rows a sheet may hold, header included (Excel's limit; tests pass a small one): a sheet
     with more continues on `<name> (2)`, `<name> (3)`, ..."""
+    folder = _fresh_folder(out_dir)
+    return write_provinces(con, folder, as_of, _provinces(con), row_limit)
+
+
+@contextlib.contextmanager
+def written_alongside(con: duckdb.DuckDBPyConnection, warehouse: Path, out_dir: Path, as_of: str,
+                      workers: int | None = None) -> Iterator[None]:
+    """Write the workbooks in `workers` processes (default `settings.workbook_workers()`) while the block runs,
+    and wait for them at its end. Provinces are independent and the workbooks cost CPU per cell, so each
+    process writes a share of the provinces, balanced by their enterprises, from its own read-only connection
+    to `warehouse`; the block (the CSVs) runs meanwhile. A process that fails fails the export, naming it."""
+    folder = _fresh_folder(out_dir)
+    groups = _province_groups(con, workers or settings.workbook_workers())
+    if len(groups) <= 1:  # one process is enough: no second connection, no start-up
+        write_provinces(con, folder, as_of, groups[0] if groups else [])
+        yield
+        return
+    processes = [_start_writer(warehouse, folder, as_of, group, number) for number, group in enumerate(groups)]
+    try:
+        yield
+    except BaseException:
+        for process, _ in processes:
+            process.kill()
+        raise
+    finally:
+        failed = [(process, log) for process, log in processes if process.wait() != 0]
+        reasons = [_writer_failure(process, log) for process, log in failed]
+        for _, log in processes:
+            log.unlink(missing_ok=True)
+    if reasons:
+        raise RuntimeError(f"writing the workbooks failed: {'; '.join(reasons)}")
+
+
+def _fresh_folder(out_dir: Path) -> Path:
     folder = out_dir / "workbooks"
     shutil.rmtree(folder, ignore_errors=True)  # a province gone since an earlier export leaves no stale workbook
     folder.mkdir(parents=True)
-    scratch = folder / ".xlsxwriter"  # constant_memory's per-sheet files, beside the output rather than in /tmp
+    return folder
+
+
+def _province_groups(con: duckdb.DuckDBPyConnection, workers: int) -> list[list[str]]:
+    """The provinces in at most `workers` groups of about equal enterprises (the largest first, each to the
+    lightest group), each group in province order."""
+    sizes = con.execute(
+        f"select left(region_code, 2), count(*) from {EXPORT_SCHEMA}.enterprise_levels "
+        "where region_code is not null group by 1 order by 2 desc, 1"
+    ).fetchall()
+    groups: list[tuple[int, list[str]]] = [(0, []) for _ in range(min(max(workers, 1), len(sizes)))]
+    for province, size in sizes:
+        lightest = min(range(len(groups)), key=lambda i: groups[i][0])
+        weight, members = groups[lightest]
+        groups[lightest] = (weight + size, [*members, province])
+    return [sorted(members) for _, members in groups]
+
+
+def _start_writer(warehouse: Path, folder: Path, as_of: str, provinces: list[str],
+                  number: int) -> tuple[subprocess.Popen, Path]:
+    """A process writing `provinces`' workbooks (`python -m qcredit.workbooks`); it dies with this one."""
+    log = folder.parent / f".workbooks-{number}.log"  # beside, not in, the folder: never published
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qcredit.workbooks", str(warehouse), str(folder), as_of, *provinces],
+            stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=die_with_parent)
+    return process, log
+
+
+def _writer_failure(process: subprocess.Popen, log: Path) -> str:
+    provinces = ", ".join(process.args[6:])  # after python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF
+    lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    why = lines[-1] if lines else f"exit status {process.returncode}"
+    return f"provinces {provinces}: {why}"
+
+
+def write_provinces(con: duckdb.DuckDBPyConnection, folder: Path, as_of: str, provinces: list[str],
+                    row_limit: int = EXCEL_MAX_ROWS) -> list[Path]:
+    """Write `folder/<province>.xlsx` for each of `provinces`; return the paths."""
+    scratch = folder / f".xlsxwriter-{os.getpid()}"  # constant_memory's per-sheet files, beside the output
     scratch.mkdir(exist_ok=True)
     created = datetime.fromisoformat(as_of)  # the document's date: a rerun gives the same bytes
-    books = {
-        province: _ProvinceBook(folder / f"{province}.xlsx", scratch, created)
-        for province in _provinces(con)
-    }
+    books = {province: _ProvinceBook(folder / f"{province}.xlsx", scratch, created) for province in provinces}
     try:
         present = set(export_views(con))
         written = []
@@ -217,7 +294,7 @@ def _write_sheet(con: duckdb.DuckDBPyConnection, sheet: Sheet, books: dict[str, 
     selected = ", ".join(cell.sql for cell in cells)
     order = ", ".join(str(position) for position in range(2, len(cells) + 2))
     result = con.execute(f"select left({region}, 2) as province, {selected} from {source} "
-                         f"where {region} is not null order by 1, {order}")
+                         f"where left({region}, 2) in (select unnest(?)) order by 1, {order}", [list(books)])
     for book in books.values():
         book.start_sheet(sheet, cells, row_limit)
     current, book = None, None
@@ -334,3 +411,15 @@ class _ProvinceBook:
 
     def close(self) -> None:
         self.workbook.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF PROVINCE...`: one of `written_alongside`'s processes."""
+    warehouse, folder, as_of, *provinces = sys.argv[1:] if argv is None else argv
+    with duckdb.connect(warehouse, read_only=True) as con:
+        write_provinces(con, Path(folder), as_of, provinces)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -58,7 +58,9 @@ def test_failures_retry_with_backoff_and_leave_an_alert(dag):
     from qcredit.alerts import FailureEmail, write_alert
 
     for task in dag.tasks:
-        assert task.retries == 2 and task.retry_exponential_backoff > 1  # a multiplier: 1 would be no backoff
+        # a broken declaration stays broken until a person fixes it: that check is not retried
+        assert task.retries == (0 if task.task_id == "feed_declarations" else 2)
+        assert task.retry_exponential_backoff > 1  # a multiplier: 1 would be no backoff
         callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [
             task.on_failure_callback]
         assert write_alert in callbacks
@@ -126,3 +128,22 @@ def test_two_date_backfill_through_airflow_equals_qcredit_run(tmp_path, sample_i
         assert (mismatch, errors) == ([], []), f"{day}: the DAG's exports differ from qcredit run's"
         assert (ours / "run_summary.json").exists()
     assert not (dag_home / "alerts").exists()
+
+
+def test_a_broken_declaration_fails_the_run_once_the_other_feeds_are_published(tmp_path, sample_inbox,
+                                                                                 monkeypatch):
+    """As `qcredit run` exits 1 for it: the good feeds land, grade and publish, then the run fails naming the
+    declaration (alert record and e-mail), without retrying what only a person can fix."""
+    import json
+
+    broken = tmp_path / "feeds" / "safety" / "meters.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("agency: safety\ndataset: meters\nencoding: utf8\n", encoding="utf-8")
+    monkeypatch.setenv("QCREDIT_EXTRA_FEEDS", str(tmp_path / "feeds"))
+    home = tmp_path / "home"
+    with pytest.raises(RuntimeError, match="DagRun failed"):
+        run_dag("2026-11-20", home, sample_inbox, tmp_path / "airflow")
+    assert (home / "exports" / "2026-11-20" / "run_summary.json").exists()
+    alerts = [json.loads(p.read_text()) for p in (home / "alerts").glob("*.json")]
+    assert [a["task_id"] for a in alerts] == ["feed_declarations"], alerts
+    assert f"broken feed declaration {broken}" in alerts[0]["error"]

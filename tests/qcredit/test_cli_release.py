@@ -94,3 +94,28 @@ def test_release_lands_the_snapshot_and_the_next_ingest_adds_nothing(landed: tup
     capsys.readouterr()
     assert main(["ingest", "--inbox", str(inbox), "--home", str(home), "--as-of", AS_OF]) == 0
     assert "read 0" in capsys.readouterr().out  # landed once, by the release
+
+
+def test_a_review_waits_for_no_run_it_is_refused_while_one_holds_the_home(landed: tuple[Path, Path],
+                                                                          capsys) -> None:
+    """A release writes the lake and its manifest: beside a run on the same home it is refused, naming the run."""
+    import subprocess
+    import sys
+
+    inbox, home = landed
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from qcredit.pipeline import home_lock\n"
+         f"with home_lock({str(home)!r}, 'qcredit run --as-of {AS_OF}'):\n"
+         "    print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["release", HELD, "--reason", "ok", "--home", str(home), "--inbox", str(inbox)]) == 1
+        err = capsys.readouterr().err
+        assert f"another qcredit run is using {home}: pid {holder.pid}" in err
+        assert f"qcredit run --as-of {AS_OF}" in err
+        assert manifest(home, HELD)["status"] == "held"
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["release", HELD, "--reason", "ok", "--home", str(home), "--inbox", str(inbox)]) == 0

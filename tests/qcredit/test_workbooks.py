@@ -9,7 +9,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from qcredit.workbooks import COLUMNS, LEGEND_SHEET, SHEETS, write_workbooks
+from qcredit.workbooks import COLUMNS, LEGEND_SHEET, SHEETS, _province_groups, write_workbooks, written_alongside
 
 AS_OF = "2026-11-20"
 ALL_DIGITS = "911101087986432663"  # a valid USCC of digits only: Excel would make it 9.11E+17 if it were a number
@@ -213,7 +213,53 @@ def test_same_warehouse_same_bytes(warehouse, tmp_path):
     first = [p.read_bytes() for p in write_workbooks(warehouse, tmp_path / "one", AS_OF)]
     second = [p.read_bytes() for p in write_workbooks(warehouse, tmp_path / "two", AS_OF)]
     assert first == second
-    assert not (tmp_path / "one" / "workbooks" / ".xlsxwriter").exists()
+    assert sorted(p.name for p in (tmp_path / "one" / "workbooks").iterdir()) == ["11.xlsx", "33.xlsx", "44.xlsx"]
+
+
+@pytest.fixture
+def warehouse_file(warehouse, tmp_path):
+    """The small warehouse as a DuckDB file, which the writing processes open read-only."""
+    path = tmp_path / "warehouse.duckdb"
+    warehouse.execute(f"attach '{path}' as on_disk")
+    warehouse.execute("copy from database memory to on_disk")
+    warehouse.execute("detach on_disk")
+    con = duckdb.connect(str(path), read_only=True)
+    yield path, con
+    con.close()
+
+
+def test_processes_side_by_side_write_the_same_bytes_as_one(warehouse, warehouse_file, tmp_path):
+    """Provinces are split over processes (the export's CSVs are written meanwhile): the workbooks are those one
+    process writes, byte for byte, and nothing else is left in the date's folder."""
+    path, con = warehouse_file
+    alone = {p.name: p.read_bytes() for p in write_workbooks(warehouse, tmp_path / "alone", AS_OF)}
+    ran_meanwhile = []
+    with written_alongside(con, path, tmp_path / "split", AS_OF, workers=2):
+        ran_meanwhile.append(True)
+    split = {p.name: p.read_bytes() for p in (tmp_path / "split" / "workbooks").iterdir()}
+    assert ran_meanwhile and split == alone
+    assert sorted(p.name for p in (tmp_path / "split").iterdir()) == ["workbooks"]
+
+
+def test_provinces_are_shared_by_enterprises(warehouse):
+    build_more = [(f"9144030500000{i:04d}X", "粤企", "440305", "B") for i in range(4)]
+    for uscc, name, region, level in build_more:
+        warehouse.execute("insert into exports.enterprise_levels values (?, ?, ?, ?, ?, false, '', '', false, "
+                          "'2026.1')", [uscc, name, region, AS_OF, level])
+    # 44 has 5 enterprises, 11 and 33 two each: 44 alone in one process, the others together in the other
+    assert _province_groups(warehouse, 2) == [["44"], ["11", "33"]]
+    assert _province_groups(warehouse, 8) == [["44"], ["11"], ["33"]]
+    assert _province_groups(warehouse, 1) == [["11", "33", "44"]]
+
+
+def test_a_writing_process_that_fails_fails_the_export_naming_its_provinces(warehouse_file, tmp_path):
+    path, con = warehouse_file
+    target = tmp_path / "out"
+    failed = r"writing the workbooks failed: provinces (11|33|44)(, \d\d)*: .*Error"
+    with (pytest.raises(RuntimeError, match=failed),
+          written_alongside(con, tmp_path / "no-such-warehouse.duckdb", target, AS_OF, workers=2)):
+        pass
+    assert not list(target.glob(".workbooks-*.log"))
 
 
 def test_all_column_meanings_are_safe_text():
