@@ -348,7 +348,9 @@ def summarize(home: Path | str | None, as_of: str, steps: dict[str, float] | Non
 
     home_path, day = settings.home_dir(home), resolve_as_of(as_of)
     with home_lock(home_path, "summary"):
-        night = report.night(landed, exports.manifest_entries(home_path, day), settings.inbox_dir(inbox))
+        inbox_path = settings.inbox_dir(inbox)
+        night = report.night(landed, exports.manifest_entries(home_path, day), inbox_path,
+                             report.remember_ignored(home_path, inbox_path, day))
         with duckdb.connect(str(settings.warehouse_path(home_path)), read_only=True) as con:
             return exports.write_summary(con, out_dir or settings.exports_dir(home_path, day), day, night,
                                          steps or {})

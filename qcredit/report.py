@@ -26,15 +26,21 @@ ATTENTION_COLUMNS = ("agency", "dataset", "file", "status", "new_tonight", "deli
                      "what_to_do")
 
 
-def night(landed: list[dict] | None, manifest: list[dict], inbox: Path | None) -> dict:
+def night(landed: list[dict] | None, manifest: list[dict], inbox: Path | None,
+          reported_before: dict[str, str] | None = None) -> dict:
     """The report of one run. `landed` is what the run's landing returned (None when the step did not land:
-    then nothing counts as new); `manifest` is every manifest entry dated on or before the as-of date."""
+    then nothing counts as new); `manifest` is every manifest entry dated on or before the as-of date;
+    `reported_before` the ignored inbox names an earlier run reported, with the as-of date it first did
+    (`remember_ignored`): they are still open, not news."""
     results = landed or []
     new = [e for r in results for e in r["files"] if not e.get("already_landed")]
     new_names = {(e["agency"], e["dataset"], e["file"]) for e in new}
     earlier_open = [e for e in manifest
                     if e["status"] in OPEN_STATUSES and (e["agency"], e["dataset"], e["file"]) not in new_names]
     ignored, arriving = ignored_names(inbox) if inbox is not None and inbox.is_dir() else ([], [])
+    since = reported_before or {}
+    earlier_ignored = [i for i in ignored if i["path"] in since]
+    ignored = [i for i in ignored if i["path"] not in since]
     deferred = [f"{r['feed_id'].split('/')[0]}/{name}" for r in results for name in r.get("deferred", ())]
     return {
         "landing_reported": landed is not None,
@@ -46,7 +52,10 @@ def night(landed: list[dict] | None, manifest: list[dict], inbox: Path | None) -
         "dated_after_as_of": len(deferred),
         "still_open": [{**{key: e.get(key) for key in ("agency", "dataset", "file", "status", "reason")},
                         "since": e["delivery_date"], **({"superseded": True} if _superseded(e, manifest) else {})}
-                       for e in earlier_open],
+                       for e in earlier_open] + [
+                       {"agency": i["path"].rpartition("/")[0], "dataset": "", "file": i["path"].rpartition("/")[2],
+                        "status": "ignored", "reason": i["why"], "since": since[i["path"]]}
+                       for i in earlier_ignored],
         "totals": {
             "files": dict(sorted(Counter(e["status"] for e in manifest).items())),
             "rows": {key.removeprefix("rows_"): sum(e.get(key) or 0 for e in manifest) for key in ROW_COUNTS},
@@ -54,6 +63,28 @@ def night(landed: list[dict] | None, manifest: list[dict], inbox: Path | None) -
         "broken_declarations": [{"declaration": str(path), "error": error}
                                 for path, error in registry.broken_declarations().items()],
     }
+
+
+IGNORED_RECORD = "ignored_names.json"  # in <home>/logs/: inbox names already reported, with the date first reported
+
+
+def remember_ignored(home: Path, inbox: Path, as_of: str) -> dict[str, str]:
+    """The names the inbox holds without landing them that an earlier run reported, with the as-of date it
+    first did; records tonight's new ones as first reported on `as_of`, and forgets names no longer there."""
+    import json
+
+    record = home / "logs" / IGNORED_RECORD
+    try:
+        known = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    ignored, _ = ignored_names(inbox) if inbox.is_dir() else ([], [])
+    since = {i["path"]: known.get(i["path"], as_of) for i in ignored}
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_name(f".{record.name}.tmp")
+    tmp.write_text(json.dumps(since, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(record)
+    return {path: day for path, day in since.items() if path in known}
 
 
 def _superseded(entry: dict, manifest: list[dict]) -> bool:
@@ -98,7 +129,10 @@ def attention_rows(report: dict) -> list[dict]:
                      "what_to_do": WHAT_TO_DO["broken_declaration"]})
     for item in report["still_open"]:
         reason = item["reason"] + (" (a later delivery has since landed)" if item.get("superseded") else "")
-        rows.append(_row(item, item["status"], False, item["since"], "", reason))
+        if item["status"] == "ignored":  # never delivered: no delivery date, but known since a night
+            rows.append(_row(item, "ignored", False, "", "", f"{reason} (reported since {item['since']})"))
+        else:
+            rows.append(_row(item, item["status"], False, item["since"], "", reason))
     return rows
 
 
@@ -174,7 +208,7 @@ def describe(summary: dict, limit: int = 10) -> str:
     still_open = summary["still_open"]
     if still_open:
         lines.append(f"still open from earlier nights: {summary.get('still_open_count', len(still_open))}")
-        lines += [f"  {i['status']} since {i['since']}: {i['agency']}/{i['file']}"
+        lines += [f"  {i['status']} since {i['since']}: {'/'.join(filter(None, (i['agency'], i['file'])))}"
                   + (" (a later delivery has since landed)" if i.get("superseded") else "")
                   for i in still_open[:limit]]
     counts = ", ".join(f"{n} {s}" for s, n in totals["files"].items())

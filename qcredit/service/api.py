@@ -198,14 +198,23 @@ def enterprise(request: HttpRequest, uscc: str, date: str | None = None):
     return file
 
 
+MAX_ROWS = 10_000  # rows one answer holds at most; a client pages with `offset`
+
+
 @api.get("/warnings", auth=token, response={200: list[WarningRow], **ERRORS}, tags=["internal"])
-def warnings(request: HttpRequest, date: str | None = None, action: str | None = None,
+def warnings(request: HttpRequest, response: HttpResponse, date: str | None = None, action: str | None = None,
              min_score: str | None = None, reason: str | None = None, signal: str | None = None,
-             city: str | None = None):
-    """Risk warnings of a date in the token's province, filtered like the warnings page."""
+             city: str | None = None, limit: int = MAX_ROWS, offset: int = 0):
+    """Risk warnings of a date in the token's province, filtered like the warnings page, highest score first;
+    at most `limit` rows (up to 10,000) from `offset` on. The header X-Total-Count gives the rows the filters
+    match in all."""
+    if not 1 <= limit <= MAX_ROWS or offset < 0:
+        raise BadRequest(f"limit must be 1 to {MAX_ROWS} and offset 0 or more")
     filters = WarningFilters.parse({"action": action, "min_score": min_score, "reason": reason, "signal": signal,
                                     "city": city})
-    rows, _ = published().warnings(published().resolve(date), access.scope_of(request.auth), filters, limit=None)
+    rows, total = published().warnings(published().resolve(date), access.scope_of(request.auth), filters,
+                                       limit=limit, offset=offset)
+    response["X-Total-Count"] = str(total)
     return rows
 
 

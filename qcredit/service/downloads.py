@@ -11,7 +11,8 @@ from typing import Any
 import xlsxwriter
 from django.http import HttpResponse
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from qcredit.exports import FORMULA_TRIGGERS  # the cell rule's one list of formula starts
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -19,7 +20,7 @@ def safe_text(value: Any) -> Any:
     """The value as it may go into a spreadsheet cell: text that would start a formula is quoted."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

@@ -43,6 +43,18 @@ def test_warnings_filters(tokens):
     assert get("/api/v1/warnings", tokens["zj_officer"], min_score="56").json() == []
 
 
+def test_warnings_page_through_with_limit_and_offset(tokens):
+    everything = get("/api/v1/warnings", tokens["root_admin"])
+    total = int(everything["X-Total-Count"])
+    assert total == len(everything.json()) >= 2
+    first = get("/api/v1/warnings", tokens["root_admin"], limit="1")
+    rest = get("/api/v1/warnings", tokens["root_admin"], limit="10000", offset="1")
+    assert first["X-Total-Count"] == rest["X-Total-Count"] == str(total)
+    assert first.json() + rest.json() == everything.json()
+    for bad in ({"limit": "0"}, {"limit": "10001"}, {"offset": "-1"}, {"limit": "ten"}):
+        assert get("/api/v1/warnings", tokens["root_admin"], **bad).status_code == 400, bad
+
+
 def test_openapi_describes_every_endpoint(anon):
     spec = anon.get("/api/v1/openapi.json").json()
     assert set(spec["paths"]) == {"/api/v1/public/a-list", "/api/v1/public/d-list", "/api/v1/enterprises/{uscc}",
