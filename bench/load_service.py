@@ -44,21 +44,24 @@ TARGET_RSS_MIB = 1024
 
 def latest_date(home: Path) -> str:
     folders = (home / "exports").iterdir()
-    dates = sorted(p.name for p in folders if (p / "serving" / "enterprise_levels.parquet").exists())
+    dates = sorted(p.name for p in folders if (p / "serving" / "serving.duckdb").exists())
     if not dates:
         raise SystemExit(f"no published date with a serving copy under {home}/exports: run `qcredit run` first")
     return dates[-1]
 
 
+def serving_copy(home: Path, as_of: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(home / "exports" / as_of / "serving" / "serving.duckdb"), read_only=True)
+
+
 def sample_requests(home: Path, as_of: str, count: int, seed: int) -> list[tuple[str, str]]:
-    serving = home / "exports" / as_of / "serving"
-    con = duckdb.connect()
+    con = serving_copy(home, as_of)
     rng = random.Random(seed)
-    every = [r[0] for r in con.execute("select uscc from read_parquet(?)",
-                                       [str(serving / "enterprise_levels.parquet")]).fetchall()]
+    every = [r[0] for r in con.execute("select uscc from enterprise_levels order by uscc").fetchall()]
     usccs = rng.sample(every, min(count, len(every)))
-    cities = [r[0] for r in con.execute("select distinct left(region_code, 4) from read_parquet(?)",
-                                        [str(serving / "risk_warnings.parquet")]).fetchall()]
+    cities = [r[0] for r in con.execute("select distinct left(region_code, 4) from risk_warnings order by 1")
+              .fetchall()]
+    con.close()
     requests = []
     for i in range(count):
         uscc = usccs[i % len(usccs)]
@@ -150,8 +153,8 @@ def main() -> int:
     home = args.home.resolve()
     env = {**os.environ, "QCREDIT_HOME": str(home), "PYTHONPATH": str(ROOT)}
     as_of = latest_date(home)
-    enterprises = duckdb.connect().execute("select count(*) from read_parquet(?)", [
-        str(home / "exports" / as_of / "serving" / "enterprise_levels.parquet")]).fetchone()[0]
+    with serving_copy(home, as_of) as con:
+        enterprises = con.execute("select count(*) from enterprise_levels").fetchone()[0]
     work = sample_requests(home, as_of, args.requests, args.seed)
     password, token = prepare_user(home, env)
     server = subprocess.Popen([*QCREDIT, "serve", "--home", str(home), "--port", str(args.port)], env=env,

@@ -1,9 +1,11 @@
-"""What a run published, as the service reads it: `<home>/exports/<date>/serving/<view>.parquet`.
+"""What a run published, as the service reads it: `<home>/exports/<date>/serving/serving.duckdb`.
 
-Queries run on an in-memory DuckDB with every value from a request bound as a parameter; table names and
-columns come from this module only. A date is published once its folder holds `run_summary.json` (written
-last) and its serving copy; the folder is listed on every request, so a date a nightly run publishes appears
-without a restart, and nothing here holds a file open between requests.
+Queries run on an in-memory DuckDB to which each date's serving copy is attached read-only, with every value
+from a request bound as a parameter; table names and columns come from this module only. A date is published
+once its folder holds `run_summary.json` (written last) and its serving copy; the folder is listed on every
+request, so a date a nightly run publishes appears without a restart. A copy is attached once per file (a
+rerun that replaces a date's folder brings a new file, attached anew; the old one stays attached, unused, until
+the service restarts), and never written: the nightly run writes only new files.
 
 Scope: a user sees the enterprises whose `region_code` starts with their province code (`None` = every
 province). Every internal query takes the scope, so an enterprise outside it is never listed, counted or found.
@@ -23,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ingest.identifiers import USCC_ALPHABET
-from qcredit.service.publish import CRITERIA_FILE, serving_dir
+from qcredit.service.publish import CRITERIA_FILE, serving_database
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USCC_PATTERN = re.compile(f"^[{USCC_ALPHABET}]{{18}}$")
@@ -140,11 +142,12 @@ class Published:
         # One DuckDB thread: a query runs in the calling request's thread, and requests run side by side in
         # waitress's threads; the queries are too small to gain from splitting.
         self._con = duckdb.connect(config={"threads": 1, "memory_limit": "512MB"})
-        self._con.execute("set parquet_metadata_cache = true")
-        self._criteria: dict[tuple[str, float], dict[str, dict]] = {}
-        # a file's columns, and the warnings filters' choices, by path and modification time
-        self._schemas: dict[tuple[str, int], list[str]] = {}
-        self._choices: dict[tuple[str, int, str | None], dict[str, list[str]]] = {}
+        # the alias each serving copy is attached under, by path, inode and modification time (a file version)
+        self._attached: dict[tuple[str, int, int], str] = {}
+        # by attached table (a file version does not change): its columns, the code meanings, filter choices
+        self._schemas: dict[str, list[str]] = {}
+        self._criteria: dict[str, dict[str, dict]] = {}
+        self._choices: dict[tuple[str, str | None], dict[str, list[str]]] = {}
         self._lock = threading.Lock()
 
     # -- dates ------------------------------------------------------------------------------------------
@@ -159,7 +162,7 @@ class Published:
 
     @staticmethod
     def _is_published(folder: Path) -> bool:
-        return (folder / "run_summary.json").exists() and (serving_dir(folder) / "enterprise_levels.parquet").exists()
+        return (folder / "run_summary.json").exists() and serving_database(folder).exists()
 
     def resolve(self, value: str | None) -> str:
         """The requested date (validated, and published), else the latest published one."""
@@ -179,9 +182,28 @@ class Published:
 
     # -- queries ----------------------------------------------------------------------------------------
 
-    def _path(self, as_of: str, view: str) -> Path | None:
-        path = serving_dir(self.home / "exports" / as_of) / f"{view}.parquet"
-        return path if path.exists() else None
+    def _table(self, as_of: str, view: str) -> str | None:
+        """The view's table in the date's serving copy as a SQL name, or None when the date has none."""
+        alias = self._database(as_of)
+        if alias is None:
+            return None
+        table = f'{alias}."{view}"'
+        return table if self._columns(table) else None
+
+    def _database(self, as_of: str) -> str | None:
+        """The alias the date's serving copy is attached under (attached on first use), or None."""
+        path = serving_database(self.home / "exports" / as_of)
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (str(path), stat.st_ino, stat.st_mtime_ns)
+        with self._lock:
+            if key not in self._attached:
+                alias = f"published_{len(self._attached)}"
+                self._con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as {alias} (read_only)")
+                self._attached[key] = alias
+            return self._attached[key]
 
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor = self._con.cursor()
@@ -197,10 +219,10 @@ class Published:
                columns: str = "*", group_by: str | None = None) -> list[dict[str, Any]]:
         """Rows of one view of a date, in the scope. A view without `region_code` is scoped through the
         date's enterprise levels (every internal row names a graded enterprise's USCC)."""
-        path = self._path(as_of, view)
-        if path is None:
+        table = self._table(as_of, view)
+        if table is None:
             return []
-        source, source_params = self._scoped_source(as_of, path, scope)
+        source, source_params = self._scoped_source(as_of, table, scope)
         sql = f"select {columns} from {source}"
         if where:
             sql += " where " + " and ".join(where)
@@ -217,40 +239,34 @@ class Published:
         rows = self.select(as_of, view, where, params, scope=scope, order="1", columns="count(*) as n")
         return rows[0]["n"] if rows else 0
 
-    def _scoped_source(self, as_of: str, path: Path, scope: str | None) -> tuple[str, list[Any]]:
+    def _scoped_source(self, as_of: str, table: str, scope: str | None) -> tuple[str, list[Any]]:
         if scope is None:
-            return "read_parquet(?)", [str(path)]
-        if "region_code" in self._columns(path):
-            return "(select * from read_parquet(?) where starts_with(region_code, ?))", [str(path), scope]
-        levels = self._path(as_of, "enterprise_levels")
-        return ("(select * from read_parquet(?) where uscc in "
-                "(select uscc from read_parquet(?) where starts_with(region_code, ?)))",
-                [str(path), str(levels), scope])
+            return table, []
+        if "region_code" in self._columns(table):
+            return f"(select * from {table} where starts_with(region_code, ?))", [scope]
+        levels = self._table(as_of, "enterprise_levels")
+        return (f"(select * from {table} where uscc in "
+                f"(select uscc from {levels} where starts_with(region_code, ?)))", [scope])
 
-    def _columns(self, path: Path) -> list[str]:
-        key = (str(path), path.stat().st_mtime_ns)
-        if key not in self._schemas:
-            cursor = self._con.cursor()
-            try:
-                rows = cursor.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
-            finally:
-                cursor.close()
-            self._schemas[key] = [r[0] for r in rows]
-        return self._schemas[key]
+    def _columns(self, table: str) -> list[str]:
+        """The table's columns; none when the serving copy has no such table."""
+        if table not in self._schemas:
+            alias, _, name = table.partition(".")
+            self._schemas[table] = [r["column_name"] for r in self._rows(
+                "select column_name from duckdb_columns() where database_name = ? and table_name = ? "
+                "order by column_index", [alias, name.strip('"')])]
+        return self._schemas[table]
 
     # -- code meanings (contract C1) -----------------------------------------------------------------------
 
     def meanings(self, as_of: str) -> dict[str, dict]:
         """code -> {kind, level, title_zh, title_en, reads, window}, from the date's copy of the seed."""
-        path = self._path(as_of, CRITERIA_FILE)
-        if path is None:
+        table = self._table(as_of, CRITERIA_FILE)
+        if table is None:
             return {}
-        key = (str(path), path.stat().st_mtime)
-        with self._lock:
-            if key not in self._criteria:
-                rows = self._rows("select * from read_parquet(?)", [str(path)])
-                self._criteria[key] = {r["code"]: r for r in rows}
-            return self._criteria[key]
+        if table not in self._criteria:
+            self._criteria[table] = {r["code"]: r for r in self._rows(f"select * from {table}", [])}
+        return self._criteria[table]
 
     # -- public ---------------------------------------------------------------------------------------------
 
@@ -294,10 +310,10 @@ class Published:
     def warning_choices(self, as_of: str, scope: str | None) -> dict[str, list[str]]:
         """The values the warnings filters offer: cities, reason codes and signals present in the scope (kept
         per file version and scope: a published date does not change)."""
-        path = self._path(as_of, "risk_warnings")
-        if path is None:
+        table = self._table(as_of, "risk_warnings")
+        if table is None:
             return {"cities": [], "reasons": [], "signals": []}
-        key = (str(path), path.stat().st_mtime_ns, scope)
+        key = (table, scope)
         if key not in self._choices:
             def distinct(expr: str) -> list[str]:
                 rows = self.select(as_of, "risk_warnings", [], [], scope=scope, order="1",
@@ -354,11 +370,15 @@ class Published:
 
         def rows(view: str, when: bool = True, order: str = "all") -> list[dict[str, Any]]:
             """The enterprise's rows of a view; views that hold only some levels are asked only then (OUTPUTS.md:
-            warnings are C only, awards to act on C and D, the review queue and public D list D only)."""
-            return self.select(as_of, view, *by_uscc, scope=scope, order=order) if when else []
+            warnings are C only, awards to act on C and D, the review queue and public D list D only). The
+            enterprise was found in the scope above, and every row of a view about it is about that enterprise,
+            so these lookups need no scope again (a lookup by USCC alone uses the serving copy's index)."""
+            return self.select(as_of, view, *by_uscc, scope=None, order=order) if when else []
 
         meanings = self.meanings(as_of)
-        evidence = rows("criterion_evidence", order="code, event_date, dataset, record_id, source_file, source_line")
+        cited = bool(ent.get("reasons") or ent.get("signals"))  # evidence rows exist only for codes it carries
+        evidence = rows("criterion_evidence", cited,
+                        order="code, event_date, dataset, record_id, source_file, source_line")
         warning = rows("risk_warnings", level == "C")
         breakdown = rows("risk_score_breakdown", level == "C", order="component, code")
         plan = rows("supervision_plan")
@@ -393,17 +413,18 @@ class Published:
             "public": {"a_list": on_public_a, "d_list": on_public_d},
             "level_change": ({k: change[0][k] for k in ("previous_as_of", "previous_level", "level")}
                              if change else None),
-            "history": self.history(uscc),
+            "history": self.history(uscc, {"as_of": as_of, "level": level}),
         }
 
-    def history(self, uscc: str) -> list[dict[str, str]]:
-        """The enterprise's level at every published date that graded it, oldest first."""
-        paths = [p for d in self.dates() if (p := self._path(d, "enterprise_levels"))]
-        if not paths:
-            return []
-        rows = self._rows("select cast(as_of as varchar) as as_of, level from read_parquet(?) where uscc = ? "
-                          "order by as_of", [[str(p) for p in paths], uscc])
-        return rows
+    def history(self, uscc: str, known: dict[str, str] | None = None) -> list[dict[str, str]]:
+        """The enterprise's level at every published date that graded it, oldest first. `known`, the level at
+        one date already read, is not read again."""
+        skip = known["as_of"] if known else None
+        tables = [t for d in self.dates() if d != skip and (t := self._table(d, "enterprise_levels"))]
+        lookups = " union all ".join(f"select cast(as_of as varchar) as as_of, level from {t} where uscc = ?"
+                                     for t in tables)
+        rows = self._rows(lookups, [uscc] * len(tables)) if tables else []
+        return sorted([*rows, *([known] if known else [])], key=lambda row: row["as_of"])
 
     # -- runs --------------------------------------------------------------------------------------------
 

@@ -119,19 +119,19 @@ def test_serving_copy_is_sorted_by_uscc_for_every_export_view(served):
 
     home, _, _ = served
     serving = home / "exports" / FIRST / "serving"
-    con = duckdb.connect()
-    views = {p.stem for p in serving.glob("*.parquet")}
+    assert [p.name for p in serving.iterdir()] == ["serving.duckdb"]  # no temporary left beside it
+    con = duckdb.connect(str(serving / "serving.duckdb"), read_only=True)
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     assert {"enterprise_levels", "risk_warnings", "supervision_plan", "award_actions", "d_review_queue",
-            "level_changes", "unresolved", "public_a_list", "public_d_list"} <= views
-    for path in serving.glob("*.parquet"):
-        columns = [r[0] for r in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()]
+            "level_changes", "unresolved", "public_a_list", "public_d_list", "criterion_evidence",
+            "risk_score_breakdown", "criteria"} <= tables
+    for table in tables:
+        columns = [r[0] for r in con.execute(f'describe "{table}"').fetchall()]
         if "uscc" in columns:
-            usccs = [r[0] for r in con.execute("select uscc from read_parquet(?)", [str(path)]).fetchall()]
-            assert usccs == sorted(usccs, key=lambda u: (u is None, u or "")), path.name
+            usccs = [r[0] for r in con.execute(f'select uscc from "{table}"').fetchall()]
+            assert usccs == sorted(usccs, key=lambda u: (u is None, u or "")), table
     csv_rows = len((home / "exports" / FIRST / "enterprise_levels.csv").read_text(encoding="utf-8").splitlines())
-    parquet_rows = con.execute("select count(*) from read_parquet(?)",
-                               [str(serving / "enterprise_levels.parquet")]).fetchone()[0]
-    assert parquet_rows == csv_rows - 1
+    assert con.execute("select count(*) from enterprise_levels").fetchone()[0] == csv_rows - 1
 
 
 def test_cli_refuses_a_weak_password_and_a_bad_province(served):
