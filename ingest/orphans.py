@@ -1,8 +1,8 @@
 """No child process outlives the process that started it.
 
-`die_with_parent` asks Linux to kill the calling process when its parent exits: pool workers, the workbook
-reader and the dbt process (before it starts dbt) call it; the landing pool's fork server does by importing
-`ingest.orphans_server` first thing.
+`die_with_parent` asks Linux to kill the calling process when its parent exits: pool workers (through
+`die_with_pool_parent`), the workbook reader, the workbook writers and the dbt process (before it starts dbt)
+call it; the landing pool's fork server does by importing `ingest.orphans_server` first thing.
 """
 
 from __future__ import annotations
@@ -27,3 +27,16 @@ def die_with_parent() -> None:
     if os.getppid() != parent:
         os._exit(1)
 
+
+
+def die_with_pool_parent() -> None:
+    """A pool worker's initializer: `die_with_parent`, then exit at once if the process that asked for this
+    worker has died already. A worker forked by a fork server just as the run was killed would miss both the
+    parent-death signal (its parent, the server, was alive when it was forked) and the parent check (the
+    server may have died, and the worker been re-parented, before this runs): the run's pipe tells."""
+    import multiprocessing
+
+    die_with_parent()
+    creator = multiprocessing.parent_process()
+    if creator is not None and not creator.is_alive():
+        os._exit(1)

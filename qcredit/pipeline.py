@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import registry
-from ingest.orphans import die_with_parent
+from ingest.orphans import die_with_parent, die_with_pool_parent
 from qcredit import homes, settings
 from qcredit.progress import Progress
 
@@ -138,7 +138,7 @@ def _land_in_parallel(feed_ids: list[str], workers: int, inbox: Path, home: Path
     context.set_forkserver_preload(["ingest.orphans_server", "great_expectations", "pandas"])
     waiting, running, results, allocator = list(feed_ids), {}, {}, settings.landing_allocator_conf()
     with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1,
-                             initializer=die_with_parent) as pool:
+                             initializer=die_with_pool_parent) as pool:
         try:
             while waiting or running:
                 # A feed is submitted only when a process is free, so the costliest feed ready at that moment
