@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest import registry
 from ingest.inbox import ignored_names
+from qcredit.exports import FORMULA_TRIGGERS
 
 # Statuses that wait for a person (`qcredit release` / `qcredit reject` close a held file).
 OPEN_STATUSES = ("held", "conflict")
@@ -172,7 +173,7 @@ def _cell(value: object) -> object:
     file names come from outside."""
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
