@@ -53,13 +53,13 @@ def _named(path: str, why: str) -> dict:
 
 def _why_ignored(path: Path, feeds: list[registry.Feed], broken: dict[tuple[str, str], str]) -> str | None:
     """Why a name in an agency folder is not one of its feeds' deliveries; None when a feed lands it."""
-    if path.is_dir():
-        return "a folder inside an agency folder: deliveries are files directly in it"
     name = path.name
     if not name.isascii():  # a full-width digit would name the same delivery as its ASCII twin
         return "the name is not plain ASCII (a full-width digit or letter?): rename it, or the agency resends it"
     if any(f.match_file(name) for f in feeds):
-        return None
+        return None  # a delivery's name: landing takes it, or rejects it with its reason (a folder, say)
+    if path.is_dir():
+        return "a folder inside an agency folder: deliveries are files directly in it"
     for feed in feeds:
         matched = feed.file_regex.fullmatch(name)
         if matched:

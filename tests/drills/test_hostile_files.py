@@ -87,9 +87,18 @@ def test_good_files_grade_exactly_as_in_a_clean_run(drill, baseline):
         assert set(run["published"]) == set(baseline["published"])
         for name, data in baseline["published"].items():
             if name != "quarantine.csv":  # it lists the hostile files too
-                assert run["published"][name] == data, name
+                assert run["published"][name] == data, _first_differences(name, data, run["published"][name])
         clean_quarantine = baseline["published"]["quarantine.csv"].decode().splitlines()[1:]
         assert set(clean_quarantine) <= set(run["published"]["quarantine.csv"].decode().splitlines())
+
+
+def _first_differences(name: str, clean: bytes, drilled: bytes) -> str:
+    """What differs, for a failure that shows up rarely (seen twice under load, never reproduced)."""
+    import difflib
+
+    diff = difflib.unified_diff(clean.decode().splitlines(), drilled.decode().splitlines(), "clean", "drill",
+                                lineterm="", n=0)
+    return f"{name} differs:\n" + "\n".join(list(diff)[:20])
 
 
 DRILLS = [*REFUSED, "changed under a landed name"]
