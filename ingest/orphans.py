@@ -28,7 +28,6 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-
 def die_with_pool_parent() -> None:
     """A pool worker's initializer: `die_with_parent`, then exit at once if the process that asked for this
     worker has died already. A worker forked by a fork server just as the run was killed would miss both the

@@ -26,6 +26,7 @@ import duckdb
 
 from qcredit import settings
 from qcredit.service.publish import write_serving_copy
+from qcredit.sql import quoted, string_literal
 
 EXPORT_SCHEMA = "exports"  # one view per CSV, named like the file: every one of them is published
 PUBLIC_FILES = ("public_a_list", "public_d_list")
@@ -163,19 +164,8 @@ def _sorted_select(con: duckdb.DuckDBPyConnection, relation: str) -> str:
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
     """COPY to a temporary name, then rename: a reader never sees half a file."""
     tmp = target.with_suffix(".csv.tmp")
-    con.execute(f"copy ({query}) to '{_sql_path(tmp)}' (format csv, header true, delimiter ',')")
+    con.execute(f"copy ({query}) to '{string_literal(tmp)}' (format csv, header true, delimiter ',')")
     tmp.replace(target)
-
-
-def quoted(identifier: str) -> str:
-    """A column or table name as a SQL identifier."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _sql_path(path: Path) -> str:
-    """A path as the inside of a SQL string literal (a home path may contain a quote)."""
-    return str(path).replace("'", "''")
-
 
 
 def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
@@ -192,7 +182,7 @@ def _write_quarantine(home: Path, as_of: str, target: Path) -> None:
     if any(rows.glob("*/*/*.parquet")):
         con.execute(
             f"insert into quarantine select agency, dataset, file, line, reason "
-            f"from read_parquet('{_sql_path(rows)}/*/*/*.parquet', union_by_name=true) "
+            f"from read_parquet('{string_literal(rows)}/*/*/*.parquet', union_by_name=true) "
             f"where cast(delivery_date as date) <= cast(? as date)",
             [as_of],
         )

@@ -21,6 +21,7 @@ from ingest import registry
 from ingest.orphans import die_with_parent, die_with_pool_parent
 from qcredit import homes, settings
 from qcredit.progress import Progress
+from qcredit.sql import string_literal
 
 
 def ingest(inbox: Path | str | None, home: Path | str | None, as_of: str | date | None,
@@ -88,11 +89,7 @@ def ensure_broken_feeds_resolve(home: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 columns = ", ".join(f'cast(null as {c["data_type"]}) as "{c["name"]}"' for c in table["columns"])
                 with duckdb.connect() as con:
-                    con.execute(f"copy (select {columns} limit 0) to '{_sql_text(str(target))}' (format parquet)")
-
-
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
+                    con.execute(f"copy (select {columns} limit 0) to '{string_literal(target)}' (format parquet)")
 
 
 def _land_feed_in_worker(feed_id: str, inbox: Path, home: Path, day: str, allocator_conf: str = "") -> dict:

@@ -27,7 +27,8 @@ import xlsxwriter
 
 from ingest.orphans import die_with_parent
 from qcredit import settings
-from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe, quoted
+from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe
+from qcredit.sql import quoted
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 BATCH_ROWS = 20_000

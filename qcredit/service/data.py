@@ -26,6 +26,7 @@ import duckdb
 
 from ingest.identifiers import USCC_ALPHABET
 from qcredit.service.publish import CRITERIA_FILE, serving_database
+from qcredit.sql import string_literal
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USCC_PATTERN = re.compile(f"^[{USCC_ALPHABET}]{{18}}$")
@@ -201,7 +202,7 @@ class Published:
         with self._lock:
             if key not in self._attached:
                 alias = f"published_{len(self._attached)}"
-                self._con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as {alias} (read_only)")
+                self._con.execute(f"attach '{string_literal(path)}' as {alias} (read_only)")
                 self._attached[key] = alias
             return self._attached[key]
 

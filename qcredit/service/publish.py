@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from qcredit import settings
+from qcredit.sql import string_literal
 
 SERVING_FOLDER = "serving"
 SERVING_DATABASE = "serving.duckdb"
@@ -42,7 +43,7 @@ def write_serving_copy(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
     tmp.unlink(missing_ok=True)
     views = [row[0] for row in con.execute(
         "select table_name from information_schema.tables where table_schema = 'exports' order by 1").fetchall()]
-    con.execute(f"attach '{_sql_text(str(tmp))}' as {ALIAS} (read_only false)")  # con itself is read-only
+    con.execute(f"attach '{string_literal(tmp)}' as {ALIAS} (read_only false)")  # con itself is read-only
     try:
         for view in views:
             _copy_table(con, f'exports."{view}"', view)
@@ -61,10 +62,6 @@ def _copy_table(con: duckdb.DuckDBPyConnection, relation: str, table: str) -> No
         con.execute(f'create index "{table}_uscc" on {ALIAS}."{table}" (uscc)')
 
 
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
-
-
 def _order_by(columns: list[str]) -> str:
     """`uscc` first (row-group pruning), then every other column, so a rerun writes the same rows in the same
     order."""
@@ -81,5 +78,5 @@ def _criteria_relation(con: duckdb.DuckDBPyConnection) -> str | None:
         return f'"{found[0][0]}".criteria'
     seed = settings.DBT_PROJECT_DIR / "seeds" / "criteria.csv"
     if seed.exists():
-        return f"read_csv('{str(seed).replace(chr(39), chr(39) * 2)}', header = true, all_varchar = true)"
+        return f"read_csv('{string_literal(seed)}', header = true, all_varchar = true)"
     return None

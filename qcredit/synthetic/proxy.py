@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from qcredit.sql import string_literal
+
 _EVENTS = """
 CREATE VIEW {name} AS
 SELECT * EXCLUDE (rn) FROM (
@@ -89,20 +91,15 @@ _KEYS = {"inspections": "record_id", "violations": "record_id", "accidents": "re
          "complaints": "record_id", "export_inspections": "record_id", "production_stats": "uscc, year"}
 
 
-def _literal(text: str) -> str:
-    """Text for inside a SQL string literal: a path may contain a quote."""
-    return text.replace("'", "''")
-
-
 def level_mix(inbox: Path, as_of: str) -> dict[str, float]:
     """Estimated share of each level among the enterprises of the latest snapshot on or before `as_of`."""
     con = duckdb.connect()
-    day = _literal(as_of.replace("-", ""))
+    day = string_literal(as_of.replace("-", ""))
     for name, key in _KEYS.items():
-        con.execute(_EVENTS.format(name=name, key=key, glob=_literal(f"{inbox}/quality/{name}_*.csv"), day=day))
+        con.execute(_EVENTS.format(name=name, key=key, glob=string_literal(f"{inbox}/quality/{name}_*.csv"), day=day))
     for name in ("enterprises", "licences", "standards"):
-        con.execute(_SNAPSHOT.format(name=name, glob=_literal(f"{inbox}/quality/{name}_*.csv"), day=day))
-    counts = dict(con.execute(_LEVELS.format(as_of=_literal(as_of))).fetchall())
+        con.execute(_SNAPSHOT.format(name=name, glob=string_literal(f"{inbox}/quality/{name}_*.csv"), day=day))
+    counts = dict(con.execute(_LEVELS.format(as_of=string_literal(as_of))).fetchall())
     total = sum(counts.values()) or 1
     return {level: round(counts.get(level, 0) / total, 4) for level in "ABCD"}
 
