@@ -5,9 +5,11 @@ name beside them), and a legend sheet with the meaning of every code and signal 
 table of code meanings) and of every column. Cells are typed for Excel: text as text (an all-digit USCC stays
 text), dates as dates, numbers as numbers, booleans as booleans; text is formula-safe as in the CSVs.
 
-Each sheet is read with one query ordered by province, streamed in batches into every province's workbook at
-once, so the warehouse is scanned once per sheet however many provinces there are; xlsxwriter's constant_memory
-mode keeps one row per sheet in memory.
+Each sheet is read with one query ordered by province, whose rows DuckDB renders as the sheet's XML
+(`qcredit/sheet_rows.py`: the bytes xlsxwriter would write, without its cost per cell) into a file per province;
+xlsxwriter writes each workbook with everything else (headers, frozen panes, filters, widths, styles, the
+legend), and the rendered rows are spliced into its sheets. The warehouse is scanned once per sheet however many
+provinces there are, and no sheet is held in memory.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pathlib import Path
 
 import duckdb
 import xlsxwriter
+from xlsxwriter.utility import xl_range
 
 from ingest.orphans import die_with_parent
-from qcredit import settings
+from qcredit import settings, sheet_rows
 from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe
 from qcredit.sql import quoted
 
@@ -192,8 +195,9 @@ def _writer_failure(process: subprocess.Popen, log: Path) -> str:
 def write_provinces(con: duckdb.DuckDBPyConnection, folder: Path, as_of: str, provinces: list[str],
                     row_limit: int = EXCEL_MAX_ROWS) -> list[Path]:
     """Write `folder/<province>.xlsx` for each of `provinces`; return the paths."""
-    scratch = folder / f".xlsxwriter-{os.getpid()}"  # constant_memory's per-sheet files, beside the output
+    scratch = folder / f".xlsxwriter-{os.getpid()}"  # rendered rows and unfinished workbooks, beside the output
     scratch.mkdir(exist_ok=True)
+    sheet_rows.register(con)
     created = datetime.fromisoformat(as_of)  # the document's date: a rerun gives the same bytes
     books = {province: _ProvinceBook(folder / f"{province}.xlsx", scratch, created) for province in provinces}
     try:
@@ -201,11 +205,12 @@ def write_provinces(con: duckdb.DuckDBPyConnection, folder: Path, as_of: str, pr
         written = []
         for sheet in SHEETS:
             if sheet.view in present:
-                _write_sheet(con, sheet, books, row_limit)
+                _write_sheet(con, sheet, books, row_limit, scratch)
                 written.append(sheet)
         criteria, run_facts = criteria_rows(con), _run_facts(con)
         for book in books.values():
             book.write_legend(criteria, written, run_facts)
+            book.finish()
     finally:
         for book in books.values():
             book.close()
@@ -247,10 +252,10 @@ def _provinces(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 @dataclass(frozen=True)
 class _Cell:
-    """How one column reaches Excel: its SQL expression and the worksheet method that writes it."""
+    """How one column reaches Excel: its SQL expression and the kind of cell it makes."""
     column: str
     sql: str
-    method: str  # write_string, write_number or write_boolean
+    kind: str  # sheet_rows.TEXT, NUMBER or BOOLEAN
     number_format: str | None = None
 
 
@@ -274,39 +279,104 @@ def _cells(con: duckdb.DuckDBPyConnection, view: str) -> tuple[list[_Cell], str,
 def _cell(name: str, kind: str, expression: str) -> _Cell:
     column = COLUMNS.get(name)
     if column and column.number_format and kind == "VARCHAR":
-        return _Cell(name, f"try_cast({expression} as double)", "write_number", column.number_format)
+        return _Cell(name, f"try_cast({expression} as double)", sheet_rows.NUMBER, column.number_format)
     if kind == "DATE":
-        return _Cell(name, f"date_diff('day', date '{EXCEL_EPOCH}', {expression})", "write_number", DATE_FORMAT)
+        return _Cell(name, f"date_diff('day', date '{EXCEL_EPOCH}', {expression})", sheet_rows.NUMBER, DATE_FORMAT)
     if kind == "BOOLEAN":
-        return _Cell(name, expression, "write_boolean")
+        return _Cell(name, expression, sheet_rows.BOOLEAN)
     if kind.startswith(NUMBER_TYPES):
-        return _Cell(name, f"cast({expression} as double)", "write_number")
-    return _Cell(name, f"nullif({formula_safe(f'cast({expression} as varchar)')}, '')", "write_string")  # blank
+        return _Cell(name, f"cast({expression} as double)", sheet_rows.NUMBER)
+    return _Cell(name, f"nullif({formula_safe(f'cast({expression} as varchar)')}, '')", sheet_rows.TEXT)  # blank
 
 
+NUMBER_FORMATS = (DATE_FORMAT, *sorted({column.number_format for column in COLUMNS.values() if column.number_format}))
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                 "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
 
 
 def _write_sheet(con: duckdb.DuckDBPyConnection, sheet: Sheet, books: dict[str, _ProvinceBook],
-                 row_limit: int) -> None:
-    """One query for all provinces, ordered by province: each province's rows stream into its own workbook."""
+                 row_limit: int, scratch: Path) -> None:
+    """One query for all provinces, ordered by province: each province's rows, rendered, stream into its own
+    files (one per part of the sheet: `row_limit` rows with the header), then its workbook gets the sheet."""
     cells, source, region = _cells(con, sheet.view)
-    selected = ", ".join(cell.sql for cell in cells)
-    order = ", ".join(str(position) for position in range(2, len(cells) + 2))
-    result = con.execute(f"select left({region}, 2) as province, {selected} from {source} "
-                         f"where left({region}, 2) in (select unnest(?)) order by 1, {order}", [list(books)])
-    for book in books.values():
-        book.start_sheet(sheet, cells, row_limit)
-    current, book = None, None
+    result = con.execute(_rendering_query(cells, source, region, books, row_limit), [list(books)])
+    headers = [display_width(header_text(cell.column)) for cell in cells]
+    rendered = {province: _RenderedSheet(list(headers)) for province in books}
+    current, target = None, None
     while batch := result.fetchmany(BATCH_ROWS):
-        for province, *values in batch:
-            if province != current:
-                current, book = province, books.get(province)
-            if book is not None:
-                book.append(values)
-    for book in books.values():
-        book.finish_sheet()
+        for province, part, line, widths in batch:
+            if (province, part) != current:
+                current, target = (province, part), rendered[province].part(scratch / f"{province}.{sheet.view}.{part}")
+            target.lines.append(line)
+            if widths is not None:
+                rendered[province].fit(widths)
+        for province_rows in rendered.values():
+            province_rows.flush()
+    for province, book in books.items():
+        book.add_sheet(sheet, cells, rendered[province])
+
+
+def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[str, _ProvinceBook],
+                     row_limit: int) -> str:
+    """SQL giving, in the sheet's order, each row's province, part (1, 2, ... past the row limit), XML, and the
+    width of its cells if it is among the first of its province (columns are fitted to those)."""
+    styles = next(iter(books.values())).style_indexes if books else {}
+    per_part = row_limit - 1  # the header takes a row of each part
+    values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
+    order = ", ".join(f"v{i}" for i in range(len(cells)))
+    texts = ", ".join(f"{sheet_rows.cell_text(cell.kind, f'v{i}')} as t{i}" for i, cell in enumerate(cells))
+    xml = sheet_rows.row_xml([sheet_rows.cell_xml(cell.kind, f"t{i}", i, styles.get(cell.number_format))
+                              for i, cell in enumerate(cells)])
+    widths = ", ".join(str(len(DATE_FORMAT)) if cell.number_format == DATE_FORMAT else sheet_rows.display_width(f"t{i}")
+                       for i, cell in enumerate(cells))
+    return f"""
+        with cells as (
+            select left({region}, 2) as province, {values} from {source}
+            where left({region}, 2) in (select unnest(?))
+        ), numbered as (
+            select *, row_number() over (partition by province order by {order}) as number from cells
+        ), texts as (
+            select province, number, (number - 1) // {per_part} + 1 as part, (number - 1) % {per_part} + 2 as r,
+                   {texts}
+            from numbered
+        )
+        select province, part, {xml}, case when number <= {WIDTH_SAMPLE_ROWS} then [{widths}] end
+        from texts order by province, number"""
+
+
+class _RenderedSheet:
+    """One province's rendered rows of a sheet, in files of at most a part each, and its columns' widths."""
+
+    def __init__(self, widths: list[int]) -> None:
+        self.widths = widths
+        self.parts: list[tuple[Path, int]] = []  # each part's file and its rows
+        self.lines: list[str] = []
+        self.file = None
+
+    def part(self, path: Path) -> _RenderedSheet:
+        self.flush()
+        if self.file:
+            self.file.close()
+        self.file = path.open("wb")
+        self.parts.append((path, 0))
+        return self
+
+    def flush(self) -> None:
+        if self.lines:
+            self.file.write("".join(self.lines).encode())
+            path, rows = self.parts[-1]
+            self.parts[-1] = (path, rows + len(self.lines))
+            self.lines = []
+
+    def fit(self, widths: list[int]) -> None:
+        self.widths = [max(known, width) for known, width in zip(self.widths, widths, strict=True)]
+
+    def close(self) -> list[tuple[Path | None, int]]:
+        """The parts, at least one (a header alone when the province has no rows)."""
+        self.flush()
+        if self.file:
+            self.file.close()
+        return self.parts or [(None, 0)]
 
 
 def header_text(column: str) -> str:
@@ -326,61 +396,38 @@ def display_width(text: str) -> int:
 
 
 class _ProvinceBook:
-    """One province's workbook, written sheet by sheet; a sheet past the row limit continues on another."""
+    """One province's workbook: xlsxwriter writes it in the scratch folder with every sheet's header and the
+    legend, then `finish` splices each sheet's rendered rows in, into the workbook's place."""
 
     def __init__(self, path: Path, scratch: Path, created: datetime) -> None:
         self.path = path
-        self.workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(scratch)})
+        self.skeleton = scratch / path.name
+        self.workbook = xlsxwriter.Workbook(str(self.skeleton), {"constant_memory": True, "tmpdir": str(scratch)})
         self.workbook.set_properties({"title": f"质量信用 {path.stem} quality credit", "created": created})
         self.bold = self.workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
-        self.formats: dict[str | None, object] = {None: None}
+        # Styles are numbered now, in the same order in every workbook, so one rendering serves all provinces.
+        self.bold._get_xf_index()
+        self.style_indexes: dict[str | None, int | None] = {None: None} | {
+            number_format: self.workbook.add_format({"num_format": number_format})._get_xf_index()
+            for number_format in NUMBER_FORMATS}
+        self.rendered: dict[str, tuple[Path, str]] = {}  # a sheet's entry in the zip: its rows and dimension
         self.columns: dict[str, None] = {}  # every column shown, in order of first appearance, for the legend
+        self.closed = False
 
-    def _format(self, number_format: str | None) -> object:
-        if number_format not in self.formats:
-            self.formats[number_format] = self.workbook.add_format({"num_format": number_format})
-        return self.formats[number_format]
-
-    def start_sheet(self, sheet: Sheet, cells: list[_Cell], row_limit: int) -> None:
-        self.sheet, self.cells, self.row_limit, self.part = sheet, cells, row_limit, 0
+    def add_sheet(self, sheet: Sheet, cells: list[_Cell], rendered: _RenderedSheet) -> None:
+        """The sheet, on as many worksheets as it has parts, each with its header, frozen, filtered, fitted."""
         self.columns.update(dict.fromkeys(cell.column for cell in cells))
-        self._start_part()
-
-    def _start_part(self) -> None:
-        self.part += 1
-        name = self.sheet.name if self.part == 1 else f"{self.sheet.name} ({self.part})"
-        self.worksheet = self.workbook.add_worksheet(name)
-        headers = [header_text(cell.column) for cell in self.cells]
-        self.worksheet.write_row(0, 0, headers, self.bold)
-        self.worksheet.freeze_panes(1, 0)
-        self.widths = [display_width(text) for text in headers]
-        self.writers = [(getattr(self.worksheet, cell.method), self._format(cell.number_format))
-                        for cell in self.cells]
-        self.row = 0
-
-    def append(self, values: list) -> None:
-        if self.row + 1 >= self.row_limit:
-            self._finish_part()
-            self._start_part()
-        self.row += 1
-        for column, ((write, cell_format), value) in enumerate(zip(self.writers, values, strict=True)):
-            if value is not None:
-                write(self.row, column, value, cell_format)
-        if self.row <= WIDTH_SAMPLE_ROWS:
-            self._fit(values)
-
-    def _fit(self, values: list) -> None:
-        for column, (cell, value) in enumerate(zip(self.cells, values, strict=True)):
-            width = len(DATE_FORMAT) if cell.number_format == DATE_FORMAT else display_width(str(value or ""))
-            self.widths[column] = max(self.widths[column], width)
-
-    def _finish_part(self) -> None:
-        self.worksheet.autofilter(0, 0, self.row, len(self.cells) - 1)
-        for column, width in enumerate(self.widths):
-            self.worksheet.set_column(column, column, min(width + 2, MAX_COLUMN_WIDTH))
-
-    def finish_sheet(self) -> None:
-        self._finish_part()
+        headers = [header_text(cell.column) for cell in cells]
+        for number, (rows_file, rows) in enumerate(rendered.close(), start=1):
+            worksheet = self.workbook.add_worksheet(sheet.name if number == 1 else f"{sheet.name} ({number})")
+            worksheet.write_row(0, 0, headers, self.bold)
+            worksheet.freeze_panes(1, 0)
+            worksheet.autofilter(0, 0, rows, len(cells) - 1)
+            for column, width in enumerate(rendered.widths):
+                worksheet.set_column(column, column, min(width + 2, MAX_COLUMN_WIDTH))
+            if rows:
+                entry = f"xl/worksheets/sheet{worksheet.index + 1}.xml"  # xlsxwriter's name for it in the zip
+                self.rendered[entry] = (rows_file, xl_range(0, 0, rows, len(cells) - 1))
 
     def write_legend(self, criteria: list[tuple], sheets: list[Sheet], run_facts: list[tuple[str, str]]) -> None:
         """Codes and signals with their meanings (filters on them), then the columns, the sheets, and the values
@@ -410,8 +457,18 @@ class _ProvinceBook:
                     legend.write_string(row, column, str(value))
         return row + 1
 
+    def finish(self) -> None:
+        """Close the workbook and write it, rendered rows spliced in, to its place."""
+        self.close()
+        sheet_rows.splice(self.skeleton, self.path, self.rendered)
+        for rows_file, _ in self.rendered.values():
+            rows_file.unlink()
+        self.skeleton.unlink()
+
     def close(self) -> None:
-        self.workbook.close()
+        if not self.closed:
+            self.workbook.close()
+            self.closed = True
 
 
 def main(argv: list[str] | None = None) -> int:
