@@ -35,6 +35,9 @@ RARE_TEXT_FUNCTION = "qcredit_xlsx_rare_text"
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 ZIP64_FROM = 1 << 31  # bytes from which a zip entry needs the ZIP64 extension
+# zlib level of the rendered sheets: 3 deflates 2.4 times as fast as xlsxwriter's 6 for a file 12% larger (a 1M
+# run's sheets are about 900 MB of XML, so 6 would be the workbooks' largest cost).
+DEFLATE_LEVEL = 3
 
 
 def rare_text(text: str) -> str:
@@ -101,8 +104,8 @@ def display_width(text: str) -> str:
 
 def splice(skeleton: Path, target: Path, rows: dict[str, tuple[Path, str]]) -> None:
     """Write `target`: the workbook `skeleton` with, in each sheet named in `rows` (its entry in the zip,
-    `xl/worksheets/sheetN.xml`), the rendered rows of a file put at the end of its `<sheetData>` and its
-    dimension set to the given range."""
+    `xl/worksheets/sheetN.xml`), the rendered rows of a file (UTF-8) put at the end of its `<sheetData>` and its
+    dimension set to the given range. Entries keep the skeleton's order, dates and attributes."""
     with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as workbook:
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, info.date_time)
@@ -115,6 +118,7 @@ def splice(skeleton: Path, target: Path, rows: dict[str, tuple[Path, str]]) -> N
             head, tail = data.split(b"</sheetData>", 1)
             head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
             large = len(data) + rendered.stat().st_size >= ZIP64_FROM
+            entry._compresslevel = DEFLATE_LEVEL  # Python 3.11's name for it (ZipFile.open takes no level)
             with workbook.open(entry, "w", force_zip64=large) as sheet, rendered.open("rb") as lines:
                 sheet.write(head)
                 shutil.copyfileobj(lines, sheet, 1 << 20)

@@ -318,8 +318,9 @@ def _write_sheet(con: duckdb.DuckDBPyConnection, sheet: Sheet, books: dict[str, 
 
 def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[str, _ProvinceBook],
                      row_limit: int) -> str:
-    """SQL giving, in the sheet's order, each row's province, part (1, 2, ... past the row limit), XML, and the
-    width of its cells if it is among the first of its province (columns are fitted to those)."""
+    """SQL giving, in the sheet's order, each row's province, part (1, 2, ... past the row limit), XML (as UTF-8
+    bytes: written as they come), and the width of its cells if it is among the first of its province (columns
+    are fitted to those)."""
     styles = next(iter(books.values())).style_indexes if books else {}
     per_part = row_limit - 1  # the header takes a row of each part
     values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
@@ -340,7 +341,7 @@ def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[s
                    {texts}
             from numbered
         )
-        select province, part, {xml}, case when number <= {WIDTH_SAMPLE_ROWS} then [{widths}] end
+        select province, part, encode({xml}), case when number <= {WIDTH_SAMPLE_ROWS} then [{widths}] end
         from texts order by province, number"""
 
 
@@ -350,7 +351,7 @@ class _RenderedSheet:
     def __init__(self, widths: list[int]) -> None:
         self.widths = widths
         self.parts: list[tuple[Path, int]] = []  # each part's file and its rows
-        self.lines: list[str] = []
+        self.lines: list[bytes] = []
         self.file = None
 
     def part(self, path: Path) -> _RenderedSheet:
@@ -363,7 +364,7 @@ class _RenderedSheet:
 
     def flush(self) -> None:
         if self.lines:
-            self.file.write("".join(self.lines).encode())
+            self.file.write(b"".join(self.lines))
             path, rows = self.parts[-1]
             self.parts[-1] = (path, rows + len(self.lines))
             self.lines = []

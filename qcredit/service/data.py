@@ -26,7 +26,7 @@ import duckdb
 
 from ingest.identifiers import USCC_ALPHABET
 from qcredit.service.publish import CRITERIA_FILE, serving_database
-from qcredit.sql import string_literal
+from qcredit.sql import quoted, string_literal
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USCC_PATTERN = re.compile(f"^[{USCC_ALPHABET}]{{18}}$")
@@ -369,25 +369,25 @@ class Published:
         ent = found[0]
         level = ent["level"]
 
-        def rows(view: str, when: bool = True, order: str = "all") -> list[dict[str, Any]]:
-            """The enterprise's rows of a view; views that hold only some levels are asked only then (OUTPUTS.md:
-            warnings are C only, awards to act on C and D, the review queue and public D list D only). The
-            enterprise was found in the scope above, and every row of a view about it is about that enterprise,
-            so these lookups need no scope again (a lookup by USCC alone uses the serving copy's index)."""
-            return self.select(as_of, view, *by_uscc, scope=None, order=order) if when else []
-
         meanings = self.meanings(as_of)
         cited = bool(ent.get("reasons") or ent.get("signals"))  # evidence rows exist only for codes it carries
-        evidence = rows("criterion_evidence", cited,
-                        order="code, event_date, dataset, record_id, source_file, source_line")
-        warning = rows("risk_warnings", level == "C")
-        breakdown = rows("risk_score_breakdown", level == "C", order="component, code")
-        plan = rows("supervision_plan")
-        awards = rows("award_actions", level in ("C", "D"), order="award_id")
-        review = rows("d_review_queue", level == "D")
-        change = rows("level_changes")
-        on_public_a = bool(rows("public_a_list", level == "A"))
-        on_public_d = bool(rows("public_d_list", level == "D"))
+        found = self._about(as_of, uscc, {
+            # view: (asked when, order; r is the whole row). Views that hold only some levels are asked only then
+            # (OUTPUTS.md: warnings are C only, awards to act on C and D, the review queue and public D list D only)
+            "criterion_evidence": (cited, "code, event_date, dataset, record_id, source_file, source_line"),
+            "risk_warnings": (level == "C", "r"),
+            "risk_score_breakdown": (level == "C", "component, code"),
+            "supervision_plan": (True, "r"),
+            "award_actions": (level in ("C", "D"), "award_id"),
+            "d_review_queue": (level == "D", "r"),
+            "level_changes": (True, "r"),
+            "public_a_list": (level == "A", "r"),
+            "public_d_list": (level == "D", "r"),
+        })
+        evidence, warning, breakdown, plan, awards, review, change = (found[view] for view in (
+            "criterion_evidence", "risk_warnings", "risk_score_breakdown", "supervision_plan", "award_actions",
+            "d_review_queue", "level_changes"))
+        on_public_a, on_public_d = bool(found["public_a_list"]), bool(found["public_d_list"])
 
         def explained(code: str) -> dict[str, Any]:
             meaning = meanings.get(code, {})
@@ -416,6 +416,21 @@ class Published:
                              if change else None),
             "history": self.history(uscc, {"as_of": as_of, "level": level}),
         }
+
+    def _about(self, as_of: str, uscc: str, views: dict[str, tuple[bool, str]]) -> dict[str, list[dict[str, Any]]]:
+        """The enterprise's rows of each of `views` (asked when its flag is set, in its order), in one query: a
+        list per view, each looked up by USCC alone with the serving copy's index. The caller found the
+        enterprise in the user's scope, and every row of a view about it is about that enterprise."""
+        asked = {view: (table, order) for view, (when, order) in views.items()
+                 if when and (table := self._table(as_of, view))}
+        found: dict[str, list[dict[str, Any]]] = {view: [] for view in views}
+        if not asked:
+            return found
+        lists = ", ".join(f"(select list(r order by {order}) from (select * from {table} where uscc = $1) as r) "
+                          f"as {quoted(view)}" for view, (table, order) in asked.items())
+        for view, rows in self._rows(f"select {lists}", [uscc])[0].items():
+            found[view] = [{key: _jsonable(value) for key, value in row.items()} for row in rows or []]
+        return found
 
     def history(self, uscc: str, known: dict[str, str] | None = None) -> list[dict[str, str]]:
         """The enterprise's level at every published date that graded it, oldest first. `known`, the level at
