@@ -9,9 +9,12 @@ queue of `--requests` requests of each kind, shuffled:
 - `credit_file`: `/enterprises/<uscc>` for random graded enterprises (the page a risk officer opens);
 - `warnings`: `/warnings` with random filters (action, minimum score, city, sort, page 1-3);
 - `api_credit_file`: `/api/v1/enterprises/<uscc>` with a token.
-It reports p50/p95/max per kind and the server's peak RSS (psutil, sampled every 50 ms), prints a Markdown
-table and writes `bench/results/service-<enterprises>.json`. Targets at 1M enterprises: credit file p95 <= 150
-ms, warnings p95 <= 300 ms, the server under 1 GiB.
+With `--dates N`, it serves instead a scratch home beside DIR (`<DIR>-<N>-dates`) whose N published dates are
+all DIR's latest one (its run summary and serving copy hard-linked under N consecutive dates, so no disk is
+used), and the credit files ask random dates: a history then looks at N dates, and the server attaches N
+serving copies. It reports p50/p95/max per kind and the server's peak RSS (psutil, sampled every 50 ms),
+prints a Markdown table and writes `bench/results/service-<enterprises>[-<N>-dates].json`. Targets at 1M
+enterprises: credit file p95 <= 150 ms, warnings p95 <= 300 ms, the server under 1 GiB.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ import queue
 import random
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -54,7 +59,24 @@ def serving_copy(home: Path, as_of: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(home / "exports" / as_of / "serving" / "serving.duckdb"), read_only=True)
 
 
-def sample_requests(home: Path, as_of: str, count: int, seed: int) -> list[tuple[str, str]]:
+def many_dates(home: Path, as_of: str, count: int) -> Path:
+    """A home beside `home` publishing `as_of`'s serving copy under `count` dates ending on `as_of`."""
+    scratch = home.with_name(f"{home.name}-{count}-dates")
+    shutil.rmtree(scratch / "exports", ignore_errors=True)
+    (scratch / ".qcredit-home").parent.mkdir(parents=True, exist_ok=True)
+    (scratch / ".qcredit-home").touch()
+    source = home / "exports" / as_of
+    last = date.fromisoformat(as_of)
+    for back in range(count):
+        folder = scratch / "exports" / (last - timedelta(days=back)).isoformat()
+        (folder / "serving").mkdir(parents=True)
+        for name in ("run_summary.json", "serving/serving.duckdb"):
+            os.link(source / name, folder / name)
+    return scratch
+
+
+def sample_requests(home: Path, as_of: str, count: int, seed: int,
+                    dates: list[str] | None = None) -> list[tuple[str, str]]:
     con = serving_copy(home, as_of)
     rng = random.Random(seed)
     every = [r[0] for r in con.execute("select uscc from enterprise_levels order by uscc").fetchall()]
@@ -65,7 +87,8 @@ def sample_requests(home: Path, as_of: str, count: int, seed: int) -> list[tuple
     requests = []
     for i in range(count):
         uscc = usccs[i % len(usccs)]
-        requests.append(("credit_file", f"/enterprises/{uscc}"))
+        on = f"?date={rng.choice(dates)}" if dates else ""
+        requests.append(("credit_file", f"/enterprises/{uscc}{on}"))
         requests.append(("api_credit_file", f"/api/v1/enterprises/{uscc}"))
         filters = {"action": rng.choice(["", "yellow_card", "warning"]), "min_score": rng.choice(["", "30", "50"]),
                    "city": rng.choice([""] * 3 + cities), "sort": rng.choice(["-risk_score", "name", "region_code"]),
@@ -149,13 +172,18 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400, help="requests of each kind")
     parser.add_argument("--port", type=int, default=18050)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dates", type=int, help="serve this many published dates (see above)")
     args = parser.parse_args()
     home = args.home.resolve()
-    env = {**os.environ, "QCREDIT_HOME": str(home), "PYTHONPATH": str(ROOT)}
     as_of = latest_date(home)
     with serving_copy(home, as_of) as con:
         enterprises = con.execute("select count(*) from enterprise_levels").fetchone()[0]
-    work = sample_requests(home, as_of, args.requests, args.seed)
+    dates = None
+    if args.dates:
+        home = many_dates(home, as_of, args.dates)
+        dates = sorted(p.name for p in (home / "exports").iterdir())
+    env = {**os.environ, "QCREDIT_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    work = sample_requests(home, as_of, args.requests, args.seed, dates)
     password, token = prepare_user(home, env)
     server = subprocess.Popen([*QCREDIT, "serve", "--home", str(home), "--port", str(args.port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -206,7 +234,8 @@ def main() -> int:
         server.wait(timeout=30)
         subprocess.run([*QCREDIT, "user", "revoke", BENCH_USER, "--home", str(home)], env=env, capture_output=True)
     result = {
-        "enterprises": enterprises, "as_of": as_of, "clients": args.clients, "requests": len(work),
+        "enterprises": enterprises, "as_of": as_of, "published_dates": len(dates) if dates else None,
+        "clients": args.clients, "requests": len(work),
         "seconds": round(wall, 1), "requests_per_second": round(len(work) / wall, 1),
         "server_peak_rss_mib": round(peak[0] / 2**20),
         # CPU the server spent per request: what the machine's other load does not change.
@@ -217,7 +246,7 @@ def main() -> int:
                   for kind, v in sorted(timings.items())},
         "machine": {"cpus": os.cpu_count(), "load_average_1_5_15_min_at_end": list(os.getloadavg())},
     }
-    out = ROOT / "bench" / "results" / f"service-{enterprises}.json"
+    out = ROOT / "bench" / "results" / f"service-{enterprises}{f'-{len(dates)}-dates' if dates else ''}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"| request ({enterprises:,} enterprises, {args.clients} clients) | count | p50 ms | p95 ms | max ms "
           "| target p95 |")

@@ -3,7 +3,7 @@
 Why: xlsxwriter spends about 5 µs of Python on every cell, and the national run's workbooks hold about 20
 million (two sheets have a row per enterprise). So a workbook is made in two steps: xlsxwriter writes it with
 everything but the data rows (headers, frozen panes, filters, widths, styles, the legend), DuckDB renders the
-data rows as text, and `splice` puts them into the sheets' `<sheetData>`. A row is what xlsxwriter's
+data rows as text, and `Splice` streams them into the sheets' `<sheetData>`. A row is what xlsxwriter's
 constant_memory mode writes: `<row r="2"><c r="A2" t="inlineStr"><is><t>…</t></is></c>…</row>`, with inline
 strings, XML escapes, control characters as `_xHHHH_`, `xml:space="preserve"` for text with a space at either
 end, text past Excel's 32,767 UTF-16 units cut, numbers as `%.16G` and booleans as 1/0.
@@ -15,7 +15,6 @@ which would let a delivered name break the file; here text is always escaped.
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -35,6 +34,7 @@ RARE_TEXT_FUNCTION = "qcredit_xlsx_rare_text"
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 ZIP64_FROM = 1 << 31  # bytes from which a zip entry needs the ZIP64 extension
+CELL_BYTES_BOUND = 256  # more than a rendered cell of ours takes on average (a sheet row is ~40 bytes a cell)
 # zlib level of the rendered sheets: 3 deflates 2.4 times as fast as xlsxwriter's 6 for a file 12% larger (a 1M
 # run's sheets are about 900 MB of XML, so 6 would be the workbooks' largest cost).
 DEFLATE_LEVEL = 3
@@ -102,24 +102,72 @@ def display_width(text: str) -> str:
     return f"(strlen(coalesce({text}, '')) + length(coalesce({text}, ''))) // 2"
 
 
-def splice(skeleton: Path, target: Path, rows: dict[str, tuple[Path, str]]) -> None:
-    """Write `target`: the workbook `skeleton` with, in each sheet named in `rows` (its entry in the zip,
-    `xl/worksheets/sheetN.xml`), the rendered rows of a file (UTF-8) put at the end of its `<sheetData>` and its
-    dimension set to the given range. Entries keep the skeleton's order, dates and attributes."""
-    with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as workbook:
-        for info in source.infolist():
+class Splice:
+    """Writes `target` from the workbook `skeleton`, entry by entry in the skeleton's order (dates and attributes
+    kept), with rendered rows streamed to the end of the `<sheetData>` of the sheets named in `dimensions` (the
+    entry in the zip, `xl/worksheets/sheetN.xml`, and the range its header and rows cover). Rows come sheet by
+    sheet in the skeleton's order, as UTF-8 bytes."""
+
+    def __init__(self, skeleton: Path, target: Path, dimensions: dict[str, str]) -> None:
+        self.dimensions = dimensions
+        self.source = zipfile.ZipFile(skeleton)
+        self.pending = iter(self.source.infolist())
+        self.workbook = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+        self.entry: str | None = None  # the sheet being written, its stream and what follows its rows
+        self.sheet = None
+        self.tail = b""
+
+    def write(self, entry: str, rows: bytes) -> None:
+        if entry != self.entry:
+            self._end_sheet()
+            self._copy_until(entry)
+        self.sheet.write(rows)
+
+    def finish(self) -> None:
+        """Write the rest of the skeleton and close the workbook."""
+        self._end_sheet()
+        self._copy_until(None)
+        self.close()
+
+    def close(self) -> None:
+        if self.sheet:
+            self.sheet.close()
+            self.sheet = None
+        self.workbook.close()
+        self.source.close()
+
+    def _copy_until(self, name: str | None) -> None:
+        """Copy the skeleton's entries up to `name` (all when None) and start that sheet."""
+        for info in self.pending:
             entry = zipfile.ZipInfo(info.filename, info.date_time)
             entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
-            data = source.read(info)
-            if info.filename not in rows:
-                workbook.writestr(entry, data)
+            data = self.source.read(info)
+            if info.filename != name:
+                self.workbook.writestr(entry, data)
                 continue
-            rendered, dimension = rows[info.filename]
             head, tail = data.split(b"</sheetData>", 1)
-            head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
-            large = len(data) + rendered.stat().st_size >= ZIP64_FROM
+            dimension = f'<dimension ref="{self.dimensions[name]}"/>'.encode()
+            head = re.sub(rb'<dimension ref="[^"]*"/>', dimension, head, count=1)
             entry._compresslevel = DEFLATE_LEVEL  # Python 3.11's name for it (ZipFile.open takes no level)
-            with workbook.open(entry, "w", force_zip64=large) as sheet, rendered.open("rb") as lines:
-                sheet.write(head)
-                shutil.copyfileobj(lines, sheet, 1 << 20)
-                sheet.write(b"</sheetData>" + tail)
+            large = _could_pass_zip64(self.dimensions[name])
+            self.entry, self.tail = name, b"</sheetData>" + tail
+            self.sheet = self.workbook.open(entry, "w", force_zip64=large)
+            self.sheet.write(head)
+            return
+        if name is not None:
+            raise ValueError(f"{name} is not a sheet of the workbook, or its rows came out of order")
+
+    def _end_sheet(self) -> None:
+        if self.sheet:
+            self.sheet.write(self.tail)
+            self.sheet.close()
+            self.entry, self.sheet = None, None
+
+
+def _could_pass_zip64(dimension: str) -> bool:
+    """Whether a sheet covering `dimension` (`A1:J12345`) could pass 2 GiB: a sheet's size is known only once
+    written, and ZIP64 headers must be chosen before (zipfile refuses to finish an entry that outgrew them)."""
+    last = dimension.rpartition(":")[2]
+    column, row = re.match(r"([A-Z]+)(\d+)", last).groups()
+    columns = sum(26 ** power * (ord(letter) - 64) for power, letter in enumerate(reversed(column)))
+    return int(row) * columns * CELL_BYTES_BOUND >= ZIP64_FROM

@@ -5,11 +5,11 @@ name beside them), and a legend sheet with the meaning of every code and signal 
 table of code meanings) and of every column. Cells are typed for Excel: text as text (an all-digit USCC stays
 text), dates as dates, numbers as numbers, booleans as booleans; text is formula-safe as in the CSVs.
 
-Each sheet is read with one query ordered by province, whose rows DuckDB renders as the sheet's XML
-(`qcredit/sheet_rows.py`: the bytes xlsxwriter would write, without its cost per cell) into a file per province;
-xlsxwriter writes each workbook with everything else (headers, frozen panes, filters, widths, styles, the
-legend), and the rendered rows are spliced into its sheets. The warehouse is scanned once per sheet however many
-provinces there are, and no sheet is held in memory.
+Each sheet is read twice, with one query for all provinces each time: the first counts each province's rows
+and measures its columns, so that xlsxwriter can write every workbook but its rows (headers, parts past the row
+limit, filters, widths, styles, the legend); the second has DuckDB render the rows as the sheet's XML
+(`qcredit/sheet_rows.py`: the bytes xlsxwriter would write, without its cost per cell), streamed into each
+province's workbook as its skeleton is copied to its place. No sheet is held in memory or on disk.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from qcredit.sql import quoted
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 BATCH_ROWS = 20_000
-WIDTH_SAMPLE_ROWS = 200  # a column's width is fitted to its header and the first rows of each sheet
 MAX_COLUMN_WIDTH = 60
 DATE_FORMAT = "yyyy-mm-dd"
 EXCEL_EPOCH = "1899-12-30"  # Excel's day 0: a date cell holds the days since then
@@ -194,26 +193,44 @@ def _writer_failure(process: subprocess.Popen, log: Path) -> str:
 
 def write_provinces(con: duckdb.DuckDBPyConnection, folder: Path, as_of: str, provinces: list[str],
                     row_limit: int = EXCEL_MAX_ROWS) -> list[Path]:
-    """Write `folder/<province>.xlsx` for each of `provinces`; return the paths."""
-    scratch = folder / f".xlsxwriter-{os.getpid()}"  # rendered rows and unfinished workbooks, beside the output
+    """Write `folder/<province>.xlsx` for each of `provinces`; return the paths.
+
+    Two passes over each sheet: the first counts each province's rows and measures its columns, so that
+    xlsxwriter can write every workbook but its rows (headers, parts past the row limit, filters over the
+    rows, widths, the legend); the second renders the rows in DuckDB and streams them into the sheets."""
+    scratch = folder / f".xlsxwriter-{os.getpid()}"  # unfinished workbooks, beside the output
     scratch.mkdir(exist_ok=True)
     sheet_rows.register(con)
     created = datetime.fromisoformat(as_of)  # the document's date: a rerun gives the same bytes
     books = {province: _ProvinceBook(folder / f"{province}.xlsx", scratch, created) for province in provinces}
+    splices: dict[str, sheet_rows.Splice] = {}
     try:
         present = set(export_views(con))
-        written = []
+        sheets = []
         for sheet in SHEETS:
             if sheet.view in present:
-                _write_sheet(con, sheet, books, row_limit, scratch)
-                written.append(sheet)
+                cells, source, region = _cells(con, sheet.view)
+                sizes = _measure(con, cells, source, region, provinces)
+                headers = [display_width(header_text(cell.column)) for cell in cells]
+                for province, book in books.items():
+                    rows, widths = sizes.get(province, (0, headers))
+                    book.add_sheet(sheet, cells, rows, [max(a, b) for a, b in zip(headers, widths, strict=True)],
+                                   row_limit)
+                sheets.append((sheet, cells, source, region))
         criteria, run_facts = criteria_rows(con), _run_facts(con)
-        for book in books.values():
-            book.write_legend(criteria, written, run_facts)
-            book.finish()
+        for province, book in books.items():
+            book.write_legend(criteria, [sheet for sheet, *_ in sheets], run_facts)
+            book.close()
+            splices[province] = sheet_rows.Splice(book.skeleton, book.path, book.dimensions)
+        for sheet, cells, source, region in sheets:
+            _stream_rows(con, sheet, cells, source, region, books, splices, row_limit)
+        for splice in splices.values():
+            splice.finish()
     finally:
         for book in books.values():
             book.close()
+        for splice in splices.values():
+            splice.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return [book.path for book in books.values()]
 
@@ -294,33 +311,43 @@ NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT
                 "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
 
 
-def _write_sheet(con: duckdb.DuckDBPyConnection, sheet: Sheet, books: dict[str, _ProvinceBook],
-                 row_limit: int, scratch: Path) -> None:
-    """One query for all provinces, ordered by province: each province's rows, rendered, stream into its own
-    files (one per part of the sheet: `row_limit` rows with the header), then its workbook gets the sheet."""
-    cells, source, region = _cells(con, sheet.view)
+def _measure(con: duckdb.DuckDBPyConnection, cells: list[_Cell], source: str, region: str,
+             provinces: list[str]) -> dict[str, tuple[int, list[int]]]:
+    """Each province's rows in the sheet and the widest value of each column (in Excel's columns)."""
+    values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
+    widths = ", ".join(f"max({_width(cell, f'v{i}')})" for i, cell in enumerate(cells))
+    rows = con.execute(f"""
+        with cells as (select left({region}, 2) as province, {values} from {source}
+                       where left({region}, 2) in (select unnest(?)))
+        select province, count(*), [{widths}] from cells group by province""", [provinces]).fetchall()
+    return {province: (count, [width or 0 for width in column_widths]) for province, count, column_widths in rows}
+
+
+def _width(cell: _Cell, value: str) -> str:
+    if cell.number_format == DATE_FORMAT:
+        return str(len(DATE_FORMAT))
+    return sheet_rows.display_width(value if cell.kind == sheet_rows.TEXT else sheet_rows.cell_text(cell.kind, value))
+
+
+def _stream_rows(con: duckdb.DuckDBPyConnection, sheet: Sheet, cells: list[_Cell], source: str, region: str,
+                 books: dict[str, _ProvinceBook], splices: dict[str, sheet_rows.Splice], row_limit: int) -> None:
+    """One query for all provinces, ordered by province: each province's rows, rendered, stream into its
+    workbook's sheet (the part of the sheet each row falls in)."""
     result = con.execute(_rendering_query(cells, source, region, books, row_limit), [list(books)])
-    headers = [display_width(header_text(cell.column)) for cell in cells]
-    rendered = {province: _RenderedSheet(list(headers)) for province in books}
-    current, target = None, None
     while batch := result.fetchmany(BATCH_ROWS):
-        for province, part, line, widths in batch:
-            if (province, part) != current:
-                current, target = (province, part), rendered[province].part(scratch / f"{province}.{sheet.view}.{part}")
-            target.lines.append(line)
-            if widths is not None:
-                rendered[province].fit(widths)
-        for province_rows in rendered.values():
-            province_rows.flush()
-    for province, book in books.items():
-        book.add_sheet(sheet, cells, rendered[province])
+        start = 0
+        for end in range(1, len(batch) + 1):  # consecutive rows of one province and part are written at once
+            if end == len(batch) or batch[end][:2] != batch[start][:2]:
+                province, part = batch[start][:2]
+                entry = books[province].entries[(sheet.view, part)]
+                splices[province].write(entry, b"".join(row for *_, row in batch[start:end]))
+                start = end
 
 
 def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[str, _ProvinceBook],
                      row_limit: int) -> str:
-    """SQL giving, in the sheet's order, each row's province, part (1, 2, ... past the row limit), XML (as UTF-8
-    bytes: written as they come), and the width of its cells if it is among the first of its province (columns
-    are fitted to those)."""
+    """SQL giving, in the sheet's order, each row's province, part (1, 2, ... past the row limit) and XML (as
+    UTF-8 bytes: written as they come)."""
     styles = next(iter(books.values())).style_indexes if books else {}
     per_part = row_limit - 1  # the header takes a row of each part
     values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
@@ -328,8 +355,6 @@ def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[s
     texts = ", ".join(f"{sheet_rows.cell_text(cell.kind, f'v{i}')} as t{i}" for i, cell in enumerate(cells))
     xml = sheet_rows.row_xml([sheet_rows.cell_xml(cell.kind, f"t{i}", i, styles.get(cell.number_format))
                               for i, cell in enumerate(cells)])
-    widths = ", ".join(str(len(DATE_FORMAT)) if cell.number_format == DATE_FORMAT else sheet_rows.display_width(f"t{i}")
-                       for i, cell in enumerate(cells))
     return f"""
         with cells as (
             select left({region}, 2) as province, {values} from {source}
@@ -337,47 +362,11 @@ def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[s
         ), numbered as (
             select *, row_number() over (partition by province order by {order}) as number from cells
         ), texts as (
-            select province, number, (number - 1) // {per_part} + 1 as part, (number - 1) % {per_part} + 2 as r,
-                   {texts}
+            select province, number, (number - 1) // {per_part} + 1 as part,
+                   cast((number - 1) % {per_part} + 2 as varchar) as r, {texts}
             from numbered
         )
-        select province, part, encode({xml}), case when number <= {WIDTH_SAMPLE_ROWS} then [{widths}] end
-        from texts order by province, number"""
-
-
-class _RenderedSheet:
-    """One province's rendered rows of a sheet, in files of at most a part each, and its columns' widths."""
-
-    def __init__(self, widths: list[int]) -> None:
-        self.widths = widths
-        self.parts: list[tuple[Path, int]] = []  # each part's file and its rows
-        self.lines: list[bytes] = []
-        self.file = None
-
-    def part(self, path: Path) -> _RenderedSheet:
-        self.flush()
-        if self.file:
-            self.file.close()
-        self.file = path.open("wb")
-        self.parts.append((path, 0))
-        return self
-
-    def flush(self) -> None:
-        if self.lines:
-            self.file.write(b"".join(self.lines))
-            path, rows = self.parts[-1]
-            self.parts[-1] = (path, rows + len(self.lines))
-            self.lines = []
-
-    def fit(self, widths: list[int]) -> None:
-        self.widths = [max(known, width) for known, width in zip(self.widths, widths, strict=True)]
-
-    def close(self) -> list[tuple[Path | None, int]]:
-        """The parts, at least one (a header alone when the province has no rows)."""
-        self.flush()
-        if self.file:
-            self.file.close()
-        return self.parts or [(None, 0)]
+        select province, part, encode({xml}) from texts order by province, number"""
 
 
 def header_text(column: str) -> str:
@@ -397,8 +386,8 @@ def display_width(text: str) -> int:
 
 
 class _ProvinceBook:
-    """One province's workbook: xlsxwriter writes it in the scratch folder with every sheet's header and the
-    legend, then `finish` splices each sheet's rendered rows in, into the workbook's place."""
+    """One province's workbook as xlsxwriter writes it in the scratch folder: every sheet but its rows, and
+    the legend; `sheet_rows.Splice` then writes it to its place with the rows."""
 
     def __init__(self, path: Path, scratch: Path, created: datetime) -> None:
         self.path = path
@@ -411,24 +400,29 @@ class _ProvinceBook:
         self.style_indexes: dict[str | None, int | None] = {None: None} | {
             number_format: self.workbook.add_format({"num_format": number_format})._get_xf_index()
             for number_format in NUMBER_FORMATS}
-        self.rendered: dict[str, tuple[Path, str]] = {}  # a sheet's entry in the zip: its rows and dimension
+        self.entries: dict[tuple[str, int], str] = {}  # (view, part) with rows: the sheet's entry in the zip
+        self.dimensions: dict[str, str] = {}  # such an entry: the range its header and rows cover
         self.columns: dict[str, None] = {}  # every column shown, in order of first appearance, for the legend
         self.closed = False
 
-    def add_sheet(self, sheet: Sheet, cells: list[_Cell], rendered: _RenderedSheet) -> None:
-        """The sheet, on as many worksheets as it has parts, each with its header, frozen, filtered, fitted."""
+    def add_sheet(self, sheet: Sheet, cells: list[_Cell], rows: int, widths: list[int], row_limit: int) -> None:
+        """The sheet's `rows` (written later), on as many worksheets as the row limit needs, each with its
+        header, frozen, filtered, its columns `widths` wide (at most MAX_COLUMN_WIDTH)."""
         self.columns.update(dict.fromkeys(cell.column for cell in cells))
         headers = [header_text(cell.column) for cell in cells]
-        for number, (rows_file, rows) in enumerate(rendered.close(), start=1):
-            worksheet = self.workbook.add_worksheet(sheet.name if number == 1 else f"{sheet.name} ({number})")
+        per_part = row_limit - 1
+        for part in range(1, max(1, -(-rows // per_part)) + 1):
+            part_rows = min(per_part, rows - (part - 1) * per_part)
+            worksheet = self.workbook.add_worksheet(sheet.name if part == 1 else f"{sheet.name} ({part})")
             worksheet.write_row(0, 0, headers, self.bold)
             worksheet.freeze_panes(1, 0)
-            worksheet.autofilter(0, 0, rows, len(cells) - 1)
-            for column, width in enumerate(rendered.widths):
+            worksheet.autofilter(0, 0, part_rows, len(cells) - 1)
+            for column, width in enumerate(widths):
                 worksheet.set_column(column, column, min(width + 2, MAX_COLUMN_WIDTH))
-            if rows:
+            if part_rows:
                 entry = f"xl/worksheets/sheet{worksheet.index + 1}.xml"  # xlsxwriter's name for it in the zip
-                self.rendered[entry] = (rows_file, xl_range(0, 0, rows, len(cells) - 1))
+                self.entries[(sheet.view, part)] = entry
+                self.dimensions[entry] = xl_range(0, 0, part_rows, len(cells) - 1)
 
     def write_legend(self, criteria: list[tuple], sheets: list[Sheet], run_facts: list[tuple[str, str]]) -> None:
         """Codes and signals with their meanings (filters on them), then the columns, the sheets, and the values
@@ -457,14 +451,6 @@ class _ProvinceBook:
                 if value is not None:
                     legend.write_string(row, column, str(value))
         return row + 1
-
-    def finish(self) -> None:
-        """Close the workbook and write it, rendered rows spliced in, to its place."""
-        self.close()
-        sheet_rows.splice(self.skeleton, self.path, self.rendered)
-        for rows_file, _ in self.rendered.values():
-            rows_file.unlink()
-        self.skeleton.unlink()
 
     def close(self) -> None:
         if not self.closed:

@@ -70,9 +70,10 @@ def rendered_sheet(path: Path, rows: list[tuple], scratch: Path) -> None:
     cells = [sheet_rows.cell_xml(kind, sheet_rows.cell_text(kind, name), column, indexes[number_format])
              for column, ((kind, number_format), name) in enumerate(zip(COLUMNS, "abcde", strict=True))]
     lines = con.execute(f"select {sheet_rows.row_xml(cells)} from (select *, i + 2 as r from t) order by i")
-    rendered = scratch / "rows.xml"
-    rendered.write_bytes("".join(line for (line,) in lines.fetchall()).encode())
-    sheet_rows.splice(skeleton, path, {"xl/worksheets/sheet1.xml": (rendered, f"A1:E{len(rows) + 1}")})
+    splice = sheet_rows.Splice(skeleton, path, {"xl/worksheets/sheet1.xml": f"A1:E{len(rows) + 1}"})
+    for (line,) in lines.fetchall():
+        splice.write("xl/worksheets/sheet1.xml", line.encode())
+    splice.finish()
 
 
 @pytest.fixture
