@@ -362,25 +362,25 @@ class Published:
     def credit_file(self, as_of: str, uscc: str, scope: str | None) -> dict[str, Any]:
         """Everything published about one enterprise at a date; NotFound when unknown or out of scope."""
         uscc = check_uscc(uscc)
-        by_uscc = (["uscc = ?"], [uscc])
-        found = self.select(as_of, "enterprise_levels", *by_uscc, scope=scope)
-        if not found:
+        # First the enterprise in the user's scope, with what every graded enterprise has and its history at the
+        # other published dates, in one query; rows of the other views are read only when it was found.
+        first = self._about(as_of, uscc, {"enterprise_levels": (True, "r"), "supervision_plan": (True, "r"),
+                                          "level_changes": (True, "r")}, scope=scope, history=True)
+        if not first["enterprise_levels"]:
             raise NotFound(f"no enterprise {uscc} at {as_of}")
-        ent = found[0]
+        ent = first["enterprise_levels"][0]
         level = ent["level"]
 
         meanings = self.meanings(as_of)
         cited = bool(ent.get("reasons") or ent.get("signals"))  # evidence rows exist only for codes it carries
-        found = self._about(as_of, uscc, {
+        found = first | self._about(as_of, uscc, {
             # view: (asked when, order; r is the whole row). Views that hold only some levels are asked only then
             # (OUTPUTS.md: warnings are C only, awards to act on C and D, the review queue and public D list D only)
             "criterion_evidence": (cited, "code, event_date, dataset, record_id, source_file, source_line"),
             "risk_warnings": (level == "C", "r"),
             "risk_score_breakdown": (level == "C", "component, code"),
-            "supervision_plan": (True, "r"),
             "award_actions": (level in ("C", "D"), "award_id"),
             "d_review_queue": (level == "D", "r"),
-            "level_changes": (True, "r"),
             "public_a_list": (level == "A", "r"),
             "public_d_list": (level == "D", "r"),
         })
@@ -388,6 +388,7 @@ class Published:
             "criterion_evidence", "risk_warnings", "risk_score_breakdown", "supervision_plan", "award_actions",
             "d_review_queue", "level_changes"))
         on_public_a, on_public_d = bool(found["public_a_list"]), bool(found["public_d_list"])
+        history = sorted([*first["history"], {"as_of": as_of, "level": level}], key=lambda row: row["as_of"])
 
         def explained(code: str) -> dict[str, Any]:
             meaning = meanings.get(code, {})
@@ -414,33 +415,35 @@ class Published:
             "public": {"a_list": on_public_a, "d_list": on_public_d},
             "level_change": ({k: change[0][k] for k in ("previous_as_of", "previous_level", "level")}
                              if change else None),
-            "history": self.history(uscc, {"as_of": as_of, "level": level}),
+            "history": history,
         }
 
-    def _about(self, as_of: str, uscc: str, views: dict[str, tuple[bool, str]]) -> dict[str, list[dict[str, Any]]]:
-        """The enterprise's rows of each of `views` (asked when its flag is set, in its order), in one query: a
-        list per view, each looked up by USCC alone with the serving copy's index. The caller found the
-        enterprise in the user's scope, and every row of a view about it is about that enterprise."""
+    def _about(self, as_of: str, uscc: str, views: dict[str, tuple[bool, str]], *, scope: str | None = None,
+               history: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """The enterprise's rows of each of `views` (asked when its flag is set, in its order) in one query: a
+        list per view, each looked up by USCC. With `scope`, its enterprise_levels row only when in the scope
+        (the caller reads nothing else unless it was found there: every row of a view about an enterprise is
+        about that enterprise). With `history`, also its level at every other published date, as `history`."""
         asked = {view: (table, order) for view, (when, order) in views.items()
                  if when and (table := self._table(as_of, view))}
-        found: dict[str, list[dict[str, Any]]] = {view: [] for view in views}
-        if not asked:
-            return found
-        lists = ", ".join(f"(select list(r order by {order}) from (select * from {table} where uscc = $1) as r) "
-                          f"as {quoted(view)}" for view, (table, order) in asked.items())
-        for view, rows in self._rows(f"select {lists}", [uscc])[0].items():
-            found[view] = [{key: _jsonable(value) for key, value in row.items()} for row in rows or []]
+        lists, params = [], [uscc]
+        for view, (table, order) in asked.items():
+            scoped = ""
+            if scope and view == "enterprise_levels":
+                scoped, params = " and starts_with(region_code, $2)", [uscc, scope]
+            lists.append(f"(select list(r order by {order}) from (select * from {table} where uscc = $1{scoped}) "
+                         f"as r) as {quoted(view)}")
+        if history:
+            others = [t for d in self.dates() if d != as_of and (t := self._table(d, "enterprise_levels"))]
+            levels = " union all ".join(f"select cast(as_of as varchar) as as_of, level from {t} where uscc = $1"
+                                        for t in others) or "select null as as_of, null as level where false"
+            lists.append(f"(select list(r) from ({levels}) as r) as history")
+        found: dict[str, list[dict[str, Any]]] = {view: [] for view in [*views, *(["history"] if history else [])]}
+        if lists:
+            row = self._rows(f"select {', '.join(lists)}", params)[0]
+            for view, rows in row.items():
+                found[view] = [{key: _jsonable(value) for key, value in item.items()} for item in rows or []]
         return found
-
-    def history(self, uscc: str, known: dict[str, str] | None = None) -> list[dict[str, str]]:
-        """The enterprise's level at every published date that graded it, oldest first. `known`, the level at
-        one date already read, is not read again."""
-        skip = known["as_of"] if known else None
-        tables = [t for d in self.dates() if d != skip and (t := self._table(d, "enterprise_levels"))]
-        lookups = " union all ".join(f"select cast(as_of as varchar) as as_of, level from {t} where uscc = ?"
-                                     for t in tables)
-        rows = self._rows(lookups, [uscc] * len(tables)) if tables else []
-        return sorted([*rows, *([known] if known else [])], key=lambda row: row["as_of"])
 
     # -- runs --------------------------------------------------------------------------------------------
 
