@@ -1,12 +1,13 @@
 """Worksheet rows rendered by DuckDB as the SpreadsheetML that xlsxwriter writes for the same cells.
 
-Why: xlsxwriter spends about 5 µs of Python on every cell, and the national run's workbooks hold about 20
-million (two sheets have a row per enterprise). So a workbook is made in two steps: xlsxwriter writes it with
-everything but the data rows (headers, frozen panes, filters, widths, styles, the legend), DuckDB renders the
-data rows as text, and `Splice` streams them into the sheets' `<sheetData>`. A row is what xlsxwriter's
-constant_memory mode writes: `<row r="2"><c r="A2" t="inlineStr"><is><t>…</t></is></c>…</row>`, with inline
-strings, XML escapes, control characters as `_xHHHH_`, `xml:space="preserve"` for text with a space at either
-end, text past Excel's 32,767 UTF-16 units cut, numbers as `%.16G` and booleans as 1/0.
+Why: xlsxwriter spends its time in Python on every cell, and the national run's workbooks hold tens of
+millions (two sheets have a row per enterprise; docs/workbooks.md has the figures). So a workbook is made in
+two steps: xlsxwriter writes it with everything but the data rows (headers, frozen panes, filters, widths,
+styles, the legend), DuckDB renders the data rows as text, and `Splice` streams them into the sheets'
+`<sheetData>`. A row is what xlsxwriter's constant_memory mode writes:
+`<row r="2"><c r="A2" t="inlineStr"><is><t>…</t></is></c>…</row>`, with inline strings, XML escapes, control
+characters as `_xHHHH_`, `xml:space="preserve"` for text with a space at either end, text past Excel's 32,767
+UTF-16 units cut, numbers as `%.16G` and booleans as 1/0.
 tests/qcredit/test_sheet_rows.py holds this to xlsxwriter's own output on hostile values. One difference, on
 purpose: xlsxwriter writes text that starts with `<r>` and ends with `</r>` unescaped (its rich-text shortcut),
 which would let a delivered name break the file; here text is always escaped.
@@ -35,8 +36,8 @@ _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 ZIP64_FROM = 1 << 31  # bytes from which a zip entry needs the ZIP64 extension
 CELL_BYTES_BOUND = 256  # more than a rendered cell of ours takes on average (a sheet row is ~40 bytes a cell)
-# zlib level of the rendered sheets: 3 deflates 2.4 times as fast as xlsxwriter's 6 for a file 12% larger (a 1M
-# run's sheets are about 900 MB of XML, so 6 would be the workbooks' largest cost).
+# zlib level of the rendered sheets, below xlsxwriter's 6: deflating is otherwise the workbooks' largest cost,
+# for files only a little smaller (docs/workbooks.md).
 DEFLATE_LEVEL = 3
 
 

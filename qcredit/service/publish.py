@@ -6,9 +6,9 @@ it attaches these files read-only. Each file is new with its date's folder (a re
 swaps the folder in whole), so the nightly run never writes a file the service has open. Tables are sorted by
 `uscc` where they have one, in row groups of ROW_GROUP_ROWS: the service looks enterprises up by USCC, and
 DuckDB skips every row group whose USCC range cannot hold it, so a lookup reads a few thousand rows. Not an
-ART index: the service attaches every published date, and an index, once used, stays in memory (about 85 MiB
-a date at 1M enterprises; a week of dates browsed took the service past its memory limit), where row groups
-are read through DuckDB's buffer pool, which a memory limit bounds. The code meanings
+ART index: the service attaches every published date, and an index, once used, stays in memory for good
+(docs/service.md has what that cost), where row groups are read through DuckDB's buffer pool, which a memory
+limit bounds. The code meanings
 (contract C1) are copied too, as table `criteria`, so a date's credit files explain its codes with the
 meanings of the run that graded it.
 """
@@ -26,8 +26,8 @@ SERVING_FOLDER = "serving"
 SERVING_DATABASE = "serving.duckdb"
 CRITERIA_FILE = "criteria"  # the code meanings, as table `criteria` of the serving copy
 ALIAS = "serving_copy"  # the name the serving database is attached under while it is written
-# Rows per row group (DuckDB's default is 122,880): a lookup by USCC reads one; 8,192 made a 1M-enterprise lookup
-# 1.1 ms against 2.2 (default) and 0.75 with an ART index, for a file 50% larger than with the default.
+# Rows per row group (DuckDB's default is 122,880): a lookup by USCC reads one, so fewer rows make it faster
+# and the file larger (figures in docs/service.md).
 ROW_GROUP_ROWS = 8_192
 
 
