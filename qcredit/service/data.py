@@ -17,6 +17,7 @@ import csv
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 import duckdb
 
 from ingest.identifiers import USCC_ALPHABET
-from qcredit.service.publish import CRITERIA_FILE, serving_database
+from qcredit.service.publish import CRITERIA_FILE, LEVEL_RUNS, serving_database
 from qcredit.sql import quoted, string_literal
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,6 +43,7 @@ WARNING_SORTS = {  # the sort keys a request may name, and the ORDER BY each sta
     "region_code": "region_code, uscc",
 }
 PAGE_SIZE = 100
+DATES_SECONDS = 1.0  # how long the list of published dates is kept when the exports folder looks unchanged
 EVIDENCE_COLUMNS = ("dataset", "record_id", "event_date", "source_file", "source_line", "delivery_id")
 
 
@@ -150,16 +152,25 @@ class Published:
         self._criteria: dict[str, dict[str, dict]] = {}
         self._choices: dict[tuple[str, str | None], dict[str, list[str]]] = {}
         self._lock = threading.Lock()
+        self._dates: tuple[int, float, list[str]] | None = None  # (exports folder's mtime, when, dates)
 
     # -- dates ------------------------------------------------------------------------------------------
 
     def dates(self) -> list[str]:
-        """Published dates, latest first."""
+        """Published dates, latest first. A page asks several times, so the list is kept while the exports
+        folder is unchanged (a run swaps a date's folder in whole, which changes it) and for DATES_SECONDS."""
         root = self.home / "exports"
-        if not root.is_dir():
+        try:
+            changed = root.stat().st_mtime_ns
+        except OSError:
             return []
+        now = time.monotonic()
+        kept = self._dates
+        if kept and kept[0] == changed and now - kept[1] < DATES_SECONDS:
+            return kept[2]
         found = [p.name for p in root.iterdir() if DATE_PATTERN.match(p.name) and self._is_published(p)]
-        return sorted(found, reverse=True)
+        self._dates = (changed, now, sorted(found, reverse=True))
+        return self._dates[2]
 
     @staticmethod
     def _is_published(folder: Path) -> bool:
@@ -423,7 +434,8 @@ class Published:
         """The enterprise's rows of each of `views` (asked when its flag is set, in its order) in one query: a
         list per view, each looked up by USCC. With `scope`, its enterprise_levels row only when in the scope
         (the caller reads nothing else unless it was found there: every row of a view about an enterprise is
-        about that enterprise). With `history`, also its level at every other published date, as `history`."""
+        about that enterprise). With `history`, also its level at every other published date, as `history`: from
+        the latest copy's level runs, else from every date's copy."""
         asked = {view: (table, order) for view, (when, order) in views.items()
                  if when and (table := self._table(as_of, view))}
         lists, params = [], [uscc]
@@ -433,8 +445,13 @@ class Published:
                 scoped, params = " and starts_with(region_code, $2)", [uscc, scope]
             lists.append(f"(select list(r order by {order}) from (select * from {table} where uscc = $1{scoped}) "
                          f"as r) as {quoted(view)}")
-        if history:
-            others = [t for d in self.dates() if d != as_of and (t := self._table(d, "enterprise_levels"))]
+        dates = self.dates() if history else []
+        runs = self._table(dates[0], LEVEL_RUNS) if dates else None
+        if runs:  # the latest copy has every graded date's level up to it, as runs of one level
+            lists.append(f"(select list(r) from (select level, cast(first_as_of as varchar) as first_as_of, "
+                         f"cast(last_as_of as varchar) as last_as_of from {runs} where uscc = $1) as r) as history")
+        elif history:  # copies published before level_runs existed: the level in every date's own copy
+            others = [t for d in dates if d != as_of and (t := self._table(d, "enterprise_levels"))]
             levels = " union all ".join(f"select cast(as_of as varchar) as as_of, level from {t} where uscc = $1"
                                         for t in others) or "select null as as_of, null as level where false"
             lists.append(f"(select list(r) from ({levels}) as r) as history")
@@ -443,6 +460,9 @@ class Published:
             row = self._rows(f"select {', '.join(lists)}", params)[0]
             for view, rows in row.items():
                 found[view] = [{key: _jsonable(value) for key, value in item.items()} for item in rows or []]
+        if runs:
+            found["history"] = [{"as_of": day, "level": run["level"]} for day in dates if day != as_of
+                                for run in found["history"] if run["first_as_of"] <= day <= run["last_as_of"]]
         return found
 
     # -- runs --------------------------------------------------------------------------------------------

@@ -20,11 +20,12 @@ from pathlib import Path
 import duckdb
 
 from qcredit import settings
-from qcredit.sql import string_literal
+from qcredit.sql import quoted, string_literal
 
 SERVING_FOLDER = "serving"
 SERVING_DATABASE = "serving.duckdb"
 CRITERIA_FILE = "criteria"  # the code meanings, as table `criteria` of the serving copy
+LEVEL_RUNS = "level_runs"  # each enterprise's levels at the graded dates up to T, a row per run of one level
 ALIAS = "serving_copy"  # the name the serving database is attached under while it is written
 # Rows per row group (DuckDB's default is 122,880): a lookup by USCC reads one, so fewer rows make it faster
 # and the file larger (figures in docs/service.md).
@@ -56,6 +57,7 @@ def write_serving_copy(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
         criteria = _criteria_relation(con)
         if criteria:
             _copy_table(con, criteria, CRITERIA_FILE)
+        _copy_level_runs(con)
     finally:
         con.execute(f"detach {ALIAS}")
     tmp.replace(target)
@@ -64,6 +66,29 @@ def write_serving_copy(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
 def _copy_table(con: duckdb.DuckDBPyConnection, relation: str, table: str) -> None:
     columns = [row[0] for row in con.execute(f"describe select * from {relation}").fetchall()]  # a table or read_csv
     con.execute(f'create table {ALIAS}."{table}" as select * from {relation} order by {_order_by(columns)}')
+
+
+def _copy_level_runs(con: duckdb.DuckDBPyConnection) -> None:
+    """Table `level_runs`: each enterprise's level at the graded dates up to T (the warehouse's level_history),
+    a row per run of one level over consecutive graded dates (`first_as_of`, `last_as_of`), so the service
+    reads a credit file's history with one lookup in the latest copy, not one in every date's. Without a
+    level_history (a warehouse dbt did not build), no table: the service then asks every date."""
+    found = con.execute("select table_schema from information_schema.tables where table_name = 'level_history' "
+                        "order by table_schema = 'marts' desc, table_schema limit 1").fetchall()
+    if not found:
+        return
+    con.execute(f"""
+        create table {ALIAS}.{LEVEL_RUNS} as
+        with graded as (
+            select uscc, as_of, level, dense_rank() over (order by as_of) as date_number
+            from {quoted(found[0][0])}.level_history
+            where as_of <= (select max(as_of) from exports.enterprise_levels)
+        ), runs as (  -- consecutive graded dates at one level share date_number - their rank in that level
+            select *, date_number - row_number() over (partition by uscc, level order by as_of) as run
+            from graded
+        )
+        select uscc, level, min(as_of) as first_as_of, max(as_of) as last_as_of
+        from runs group by uscc, level, run order by uscc, first_as_of""")
 
 
 def _order_by(columns: list[str]) -> str:

@@ -82,13 +82,26 @@ def _evidence(as_of: str) -> list[tuple]:
     return rows
 
 
-def build_warehouse(path: Path, as_of: str) -> None:
-    """The export views of one graded date, as the dbt project would leave them (tables suffice here)."""
+def graded_at(as_of: str) -> list[tuple]:
+    """The enterprises graded at a date: Guangdong's D is new on the second date, the Zhejiang yellow card was B
+    the day before."""
     ents = [e for e in ENTERPRISES if not (as_of == DATES[0] and e[0] == GD_D)]
-    if as_of == DATES[0]:  # the Zhejiang yellow card was B the day before
+    if as_of == DATES[0]:
         ents = [e if e[0] != ZJ_C else (*e[:3], "B", False, "B.1", "", False) for e in ents]
+    return ents
+
+
+def build_warehouse(path: Path, as_of: str, level_history: bool = True) -> None:
+    """The export views of one graded date, as the dbt project would leave them (tables suffice here), and the
+    levels of every graded date up to it (`marts.level_history`) unless `level_history` is false."""
+    ents = graded_at(as_of)
     level = {e[0]: e[3] for e in ents}
     con = duckdb.connect(str(path))
+    if level_history:
+        con.execute("create schema marts")
+        con.execute("create table marts.level_history (uscc varchar, as_of date, level varchar)")
+        con.executemany("insert into marts.level_history values (?, ?, ?)",
+                        [(e[0], day, e[3]) for day in DATES if day <= as_of for e in graded_at(day)])
     con.execute("create schema exports")
     con.execute("create table main.criteria (code varchar, kind varchar, level varchar, title_zh varchar, "
                 "title_en varchar, reads varchar, \"window\" varchar)")
@@ -143,13 +156,13 @@ def build_warehouse(path: Path, as_of: str) -> None:
     con.close()
 
 
-def publish(home: Path, as_of: str) -> Path:
+def publish(home: Path, as_of: str, level_history: bool = True) -> Path:
     """One date's folder: serving copy, quarantine.csv and run_summary.json (last, as a run does)."""
     folder = home / "exports" / as_of
     folder.mkdir(parents=True, exist_ok=True)
     warehouse = home / f"warehouse-{as_of}.duckdb"
     warehouse.unlink(missing_ok=True)
-    build_warehouse(warehouse, as_of)
+    build_warehouse(warehouse, as_of, level_history)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         write_serving_copy(con, folder)
     with (folder / "quarantine.csv").open("w", encoding="utf-8", newline="") as f:
@@ -167,7 +180,7 @@ def publish(home: Path, as_of: str) -> Path:
     return folder
 
 
-def build_home(home: Path, dates: tuple[str, ...] = DATES) -> Path:
+def build_home(home: Path, dates: tuple[str, ...] = DATES, level_history: bool = True) -> Path:
     for as_of in dates:
-        publish(home, as_of)
+        publish(home, as_of, level_history)
     return home
