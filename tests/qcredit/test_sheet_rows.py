@@ -116,3 +116,11 @@ def test_a_name_shaped_like_rich_text_stays_text(tmp_path):
     rendered_sheet(tmp_path / "rendered.xlsx", rows, tmp_path)
     sheet = openpyxl.load_workbook(tmp_path / "rendered.xlsx").active
     assert sheet["A2"].value == hostile and sheet["Z9"].value is None
+
+
+def test_zip64_headers_only_for_a_sheet_that_could_pass_2_gib():
+    """A sheet's size is known only once written, so ZIP64 is chosen from its rows and columns: a full
+    Excel sheet of ten columns could pass 2 GiB, a province's sheet of 100,000 rows cannot."""
+    assert sheet_rows._could_pass_zip64("A1:J1048576")
+    assert not sheet_rows._could_pass_zip64("A1:J100001")
+    assert not sheet_rows._could_pass_zip64("A1:AB50000")
