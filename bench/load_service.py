@@ -40,6 +40,9 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from qcredit import homes
+from qcredit.service.publish import serving_database
+
 ROOT = Path(__file__).resolve().parent.parent
 QCREDIT = [sys.executable, "-m", "qcredit.cli"]
 BENCH_USER = "bench_loader"
@@ -49,29 +52,28 @@ TARGET_RSS_MIB = 1024
 
 def latest_date(home: Path) -> str:
     folders = (home / "exports").iterdir()
-    dates = sorted(p.name for p in folders if (p / "serving" / "serving.duckdb").exists())
+    dates = sorted(p.name for p in folders if serving_database(p).exists())
     if not dates:
         raise SystemExit(f"no published date with a serving copy under {home}/exports: run `qcredit run` first")
     return dates[-1]
 
 
 def serving_copy(home: Path, as_of: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(home / "exports" / as_of / "serving" / "serving.duckdb"), read_only=True)
+    return duckdb.connect(str(serving_database(home / "exports" / as_of)), read_only=True)
 
 
 def many_dates(home: Path, as_of: str, count: int) -> Path:
     """A home beside `home` publishing `as_of`'s serving copy under `count` dates ending on `as_of`."""
     scratch = home.with_name(f"{home.name}-{count}-dates")
     shutil.rmtree(scratch / "exports", ignore_errors=True)
-    (scratch / ".qcredit-home").parent.mkdir(parents=True, exist_ok=True)
-    (scratch / ".qcredit-home").touch()
+    homes.mark(scratch)
     source = home / "exports" / as_of
     last = date.fromisoformat(as_of)
     for back in range(count):
         folder = scratch / "exports" / (last - timedelta(days=back)).isoformat()
-        (folder / "serving").mkdir(parents=True)
-        for name in ("run_summary.json", "serving/serving.duckdb"):
-            os.link(source / name, folder / name)
+        serving_database(folder).parent.mkdir(parents=True)
+        os.link(serving_database(source), serving_database(folder))
+        os.link(source / "run_summary.json", folder / "run_summary.json")
     return scratch
 
 

@@ -98,8 +98,13 @@ def row_xml(cells: list[str], row: str = "r") -> str:
     return f"'<row r=\"' || {row} || '\">' || {' || '.join(cells)} || '</row>'"
 
 
-def display_width(text: str) -> str:
-    """SQL for the columns `text` takes in Excel: a CJK or full-width character takes two."""
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel: a CJK or full-width character takes two."""
+    return (len(text.encode("utf-8")) + len(text)) // 2  # 1 byte in UTF-8 for ASCII, 3 for CJK
+
+
+def display_width_sql(text: str) -> str:
+    """SQL for `display_width` of the text expression `text` (0 for NULL)."""
     return f"(strlen(coalesce({text}, '')) + length(coalesce({text}, ''))) // 2"
 
 

@@ -211,7 +211,7 @@ def write_provinces(con: duckdb.DuckDBPyConnection, folder: Path, as_of: str, pr
             if sheet.view in present:
                 cells, source, region = _cells(con, sheet.view)
                 sizes = _measure(con, cells, source, region, provinces)
-                headers = [display_width(header_text(cell.column)) for cell in cells]
+                headers = [sheet_rows.display_width(header_text(cell.column)) for cell in cells]
                 for province, book in books.items():
                     rows, widths = sizes.get(province, (0, headers))
                     book.add_sheet(sheet, cells, rows, [max(a, b) for a, b in zip(headers, widths, strict=True)],
@@ -314,19 +314,26 @@ NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT
 def _measure(con: duckdb.DuckDBPyConnection, cells: list[_Cell], source: str, region: str,
              provinces: list[str]) -> dict[str, tuple[int, list[int]]]:
     """Each province's rows in the sheet and the widest value of each column (in Excel's columns)."""
-    values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
     widths = ", ".join(f"max({_width(cell, f'v{i}')})" for i, cell in enumerate(cells))
     rows = con.execute(f"""
-        with cells as (select left({region}, 2) as province, {values} from {source}
-                       where left({region}, 2) in (select unnest(?)))
+        with {_cells_cte(cells, source, region)}
         select province, count(*), [{widths}] from cells group by province""", [provinces]).fetchall()
     return {province: (count, [width or 0 for width in column_widths]) for province, count, column_widths in rows}
+
+
+def _cells_cte(cells: list[_Cell], source: str, region: str) -> str:
+    """CTE `cells`: the sheet's cells as v0, v1, ... with each row's province, for the provinces bound to the
+    query's one parameter."""
+    values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
+    return (f"cells as (select left({region}, 2) as province, {values} from {source} "
+            f"where left({region}, 2) in (select unnest(?)))")
 
 
 def _width(cell: _Cell, value: str) -> str:
     if cell.number_format == DATE_FORMAT:
         return str(len(DATE_FORMAT))
-    return sheet_rows.display_width(value if cell.kind == sheet_rows.TEXT else sheet_rows.cell_text(cell.kind, value))
+    shown = value if cell.kind == sheet_rows.TEXT else sheet_rows.cell_text(cell.kind, value)
+    return sheet_rows.display_width_sql(shown)
 
 
 def _stream_rows(con: duckdb.DuckDBPyConnection, sheet: Sheet, cells: list[_Cell], source: str, region: str,
@@ -350,16 +357,12 @@ def _rendering_query(cells: list[_Cell], source: str, region: str, books: dict[s
     UTF-8 bytes: written as they come)."""
     styles = next(iter(books.values())).style_indexes if books else {}
     per_part = row_limit - 1  # the header takes a row of each part
-    values = ", ".join(f"{cell.sql} as v{i}" for i, cell in enumerate(cells))
     order = ", ".join(f"v{i}" for i in range(len(cells)))
     texts = ", ".join(f"{sheet_rows.cell_text(cell.kind, f'v{i}')} as t{i}" for i, cell in enumerate(cells))
     xml = sheet_rows.row_xml([sheet_rows.cell_xml(cell.kind, f"t{i}", i, styles.get(cell.number_format))
                               for i, cell in enumerate(cells)])
     return f"""
-        with cells as (
-            select left({region}, 2) as province, {values} from {source}
-            where left({region}, 2) in (select unnest(?))
-        ), numbered as (
+        with {_cells_cte(cells, source, region)}, numbered as (
             select *, row_number() over (partition by province order by {order}) as number from cells
         ), texts as (
             select province, number, (number - 1) // {per_part} + 1 as part,
@@ -378,11 +381,6 @@ def header_text(column: str) -> str:
 def _meanings(column: str) -> list[str]:
     known = COLUMNS.get(column)
     return [known.meaning_zh, known.meaning_en] if known else []
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes in Excel: a CJK or full-width character takes two."""
-    return (len(text.encode("utf-8")) + len(text)) // 2  # 1 byte in UTF-8 for ASCII, 3 for CJK
 
 
 class _ProvinceBook:

@@ -110,6 +110,12 @@ class WarningFilters:
         return clauses, params
 
 
+def in_scope(scope: str) -> str:
+    """SQL: the row's enterprise is in the scope bound at placeholder `scope` (its region code starts with the
+    user's province code). Every internal query a user's request makes is limited by this."""
+    return f"starts_with(region_code, {scope})"
+
+
 def check_uscc(value: str) -> str:
     uscc = (value or "").strip().upper()
     if not USCC_PATTERN.match(uscc):
@@ -255,10 +261,10 @@ class Published:
         if scope is None:
             return table, []
         if "region_code" in self._columns(table):
-            return f"(select * from {table} where starts_with(region_code, ?))", [scope]
+            return f"(select * from {table} where {in_scope('?')})", [scope]
         levels = self._table(as_of, "enterprise_levels")
         return (f"(select * from {table} where uscc in "
-                f"(select uscc from {levels} where starts_with(region_code, ?)))", [scope])
+                f"(select uscc from {levels} where {in_scope('?')}))", [scope])
 
     def _columns(self, table: str) -> list[str]:
         """The table's columns; none when the serving copy has no such table."""
@@ -442,7 +448,7 @@ class Published:
         for view, (table, order) in asked.items():
             scoped = ""
             if scope and view == "enterprise_levels":
-                scoped, params = " and starts_with(region_code, $2)", [uscc, scope]
+                scoped, params = f" and {in_scope('$2')}", [uscc, scope]
             lists.append(f"(select list(r order by {order}) from (select * from {table} where uscc = $1{scoped}) "
                          f"as r) as {quoted(view)}")
         dates = self.dates() if history else []
