@@ -157,6 +157,8 @@ def _add_service_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--home", type=Path, help="the home whose exports are served (default: $QCREDIT_HOME, demo)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="server processes (default: the number of CPUs, at most 4); they share 512 MB of DuckDB memory")
     p = sub.add_parser("user", help="the service's users: add, token, revoke")
     users = p.add_subparsers(dest="user_command", required=True)
     u = users.add_parser("add", help="create a user; the password is read from standard input")
@@ -379,7 +381,7 @@ def _dispatch_service(args: argparse.Namespace) -> int:
     from qcredit.service import commands
 
     if args.command == "serve":
-        return commands.serve(args.home, args.host, args.port)
+        return commands.serve(args.home, args.host, args.port, args.workers or commands.DEFAULT_WORKERS)
     if args.user_command == "add":
         return commands.user_add(args.home, args.name, args.role, args.province)
     if args.user_command == "token":

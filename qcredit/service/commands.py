@@ -6,9 +6,12 @@ import os
 import sys
 from pathlib import Path
 
+from gunicorn.app.base import BaseApplication
+
 from qcredit import settings as qcredit_settings
 
-SERVER_THREADS = 8
+SERVER_THREADS = 8  # per worker process
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def setup(home: Path | str | None) -> Path:
@@ -22,27 +25,54 @@ def setup(home: Path | str | None) -> Path:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
     return home_path
 
 
-def serve(home: Path | None, host: str, port: int) -> int:
+def serve(home: Path | None, host: str, port: int, workers: int = DEFAULT_WORKERS) -> int:
+    """Serve the home with gunicorn: `workers` processes of SERVER_THREADS threads each. Processes, because a
+    request's Python (Django, the page) holds the interpreter's lock: one process serves about one CPU's worth."""
     if host not in ("0.0.0.0", "::"):
         hosts = os.environ.get("QCREDIT_SERVICE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
         os.environ["QCREDIT_SERVICE_ALLOWED_HOSTS"] = f"{hosts},{host}"
+    os.environ["QCREDIT_SERVICE_WORKERS"] = str(workers)
     home_path = setup(home)
     from django.contrib.auth import get_user_model
-    from waitress import serve as waitress_serve
+    from django.db import connections
 
-    from qcredit.service.views import published
-    from qcredit.service.wsgi import application
+    from qcredit.service.data import Published
 
-    dates = published().dates()
+    dates = Published(home_path).dates()  # lists folders only: no DuckDB is opened before the workers fork
     users = get_user_model().objects.filter(is_active=True).count()
-    print(f"serving {home_path} on http://{host}:{port}/ (published dates: {', '.join(dates[:3]) or 'none yet'}"
-          f"{' ...' if len(dates) > 3 else ''}; "
+    connections.close_all()  # nor is a database connection shared with them
+    print(f"serving {home_path} on http://{_bind(host, port)}/ with {workers} worker(s) (published dates: "
+          f"{', '.join(dates[:3]) or 'none yet'}{' ...' if len(dates) > 3 else ''}; "
           f"{users or 'no'} user(s){'' if users else ': the public pages only'})", flush=True)
-    waitress_serve(application, host=host, port=port, threads=SERVER_THREADS, ident="qcredit")
+    _Gunicorn({"bind": [_bind(host, port)], "workers": workers, "worker_class": "gthread",
+               "threads": SERVER_THREADS, "proc_name": "qcredit-serve", "accesslog": None, "errorlog": "-",
+               "loglevel": "warning", "timeout": 120, "graceful_timeout": 10}).run()
     return 0
+
+
+def _bind(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn run from `qcredit serve` with its options, not from a command line or a config file."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from qcredit.service.wsgi import application
+
+        return application
 
 
 def user_add(home: Path | None, name: str, role: str, province: str, password: str | None = None) -> int:

@@ -26,8 +26,8 @@ from typing import Any
 import duckdb
 
 from ingest.identifiers import USCC_ALPHABET
-from qcredit.service.publish import CRITERIA_FILE, LEVEL_RUNS, serving_database
-from qcredit.sql import quoted, string_literal
+from qcredit.service.publish import CREDIT_FILES, CRITERIA_FILE, serving_database
+from qcredit.sql import string_literal
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USCC_PATTERN = re.compile(f"^[{USCC_ALPHABET}]{{18}}$")
@@ -139,6 +139,15 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _plain(value: Any) -> Any:
+    """A value of a credit file as JSON has it: dates as text, lists and structs all the way down."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return _jsonable(value)
+
+
 def split_codes(value: str | None) -> list[str]:
     return [c for c in (value or "").split(";") if c]
 
@@ -146,19 +155,31 @@ def split_codes(value: str | None) -> list[str]:
 class Published:
     """The published dates of one home, queried in memory."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, memory_limit_mb: int = 512):
         self.home = Path(home)
-        # One DuckDB thread: a query runs in the calling request's thread, and requests run side by side in
-        # waitress's threads; the queries are too small to gain from splitting.
-        self._con = duckdb.connect(config={"threads": 1, "memory_limit": "512MB"})
+        self._memory_limit_mb = memory_limit_mb
+        self._connection: duckdb.DuckDBPyConnection | None = None  # opened on the first query
         # the alias each serving copy is attached under, by path, inode and modification time (a file version)
         self._attached: dict[tuple[str, int, int], str] = {}
         # by attached table (a file version does not change): its columns, the code meanings, filter choices
         self._schemas: dict[str, list[str]] = {}
         self._criteria: dict[str, dict[str, dict]] = {}
         self._choices: dict[tuple[str, str | None], dict[str, list[str]]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # attaching a file
+        self._connect_lock = threading.Lock()
         self._dates: tuple[int, float, list[str]] | None = None  # (exports folder's mtime, when, dates)
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        """The in-memory DuckDB the serving copies are attached to. Opened on first use, so that `qcredit serve`
+        can list the dates before its worker processes start (a DuckDB must not cross a fork). One DuckDB
+        thread: a query runs in the calling request's thread, and requests run side by side in the server's
+        threads; the queries are too small to gain from splitting."""
+        with self._connect_lock:
+            if self._connection is None:
+                self._connection = duckdb.connect(config={"threads": 1,
+                                                          "memory_limit": f"{self._memory_limit_mb}MB"})
+            return self._connection
 
     # -- dates ------------------------------------------------------------------------------------------
 
@@ -262,7 +283,7 @@ class Published:
             return table, []
         if "region_code" in self._columns(table):
             return f"(select * from {table} where {in_scope('?')})", [scope]
-        levels = self._table(as_of, "enterprise_levels")
+        levels = self._table(as_of, CREDIT_FILES)
         return (f"(select * from {table} where uscc in "
                 f"(select uscc from {levels} where {in_scope('?')}))", [scope])
 
@@ -312,8 +333,8 @@ class Published:
         where, params = _public_match(q)
         if not where:
             return [], 0
-        total = self.count(as_of, "enterprise_levels", where, params, scope=scope)
-        rows = self.select(as_of, "enterprise_levels", where, params, scope=scope, order="name, uscc",
+        total = self.count(as_of, CREDIT_FILES, where, params, scope=scope)
+        rows = self.select(as_of, CREDIT_FILES, where, params, scope=scope, order="name, uscc",
                            limit=limit, offset=offset, columns="uscc, name, region_code, level, provisional")
         return rows, total
 
@@ -366,12 +387,12 @@ class Published:
     def _names(self, as_of: str, usccs: list[str]) -> dict[str, dict]:
         if not usccs:
             return {}
-        rows = self.select(as_of, "enterprise_levels", ["list_contains(?, uscc)"], [usccs], scope=None,
+        rows = self.select(as_of, CREDIT_FILES, ["list_contains(?, uscc)"], [usccs], scope=None,
                            order="uscc", columns="uscc, name, region_code")
         return {r["uscc"]: r for r in rows}
 
     def level_counts(self, as_of: str, scope: str | None) -> dict[str, int]:
-        rows = self.select(as_of, "enterprise_levels", [], [], scope=scope, order="1",
+        rows = self.select(as_of, CREDIT_FILES, [], [], scope=scope, order="1",
                            columns="level, count(*) as n", group_by="level")
         counts = {r["level"]: r["n"] for r in rows}
         return {level: counts.get(level, 0) for level in "ABCD"}
@@ -379,33 +400,10 @@ class Published:
     def credit_file(self, as_of: str, uscc: str, scope: str | None) -> dict[str, Any]:
         """Everything published about one enterprise at a date; NotFound when unknown or out of scope."""
         uscc = check_uscc(uscc)
-        # First the enterprise in the user's scope, with what every graded enterprise has and its history at the
-        # other published dates, in one query; rows of the other views are read only when it was found.
-        first = self._about(as_of, uscc, {"enterprise_levels": (True, "r"), "supervision_plan": (True, "r"),
-                                          "level_changes": (True, "r")}, scope=scope, history=True)
-        if not first["enterprise_levels"]:
-            raise NotFound(f"no enterprise {uscc} at {as_of}")
-        ent = first["enterprise_levels"][0]
+        ent = self._credit_file_row(as_of, uscc, scope)
         level = ent["level"]
-
         meanings = self.meanings(as_of)
-        cited = bool(ent.get("reasons") or ent.get("signals"))  # evidence rows exist only for codes it carries
-        found = first | self._about(as_of, uscc, {
-            # view: (asked when, order; r is the whole row). Views that hold only some levels are asked only then
-            # (OUTPUTS.md: warnings are C only, awards to act on C and D, the review queue and public D list D only)
-            "criterion_evidence": (cited, "code, event_date, dataset, record_id, source_file, source_line"),
-            "risk_warnings": (level == "C", "r"),
-            "risk_score_breakdown": (level == "C", "component, code"),
-            "award_actions": (level in ("C", "D"), "award_id"),
-            "d_review_queue": (level == "D", "r"),
-            "public_a_list": (level == "A", "r"),
-            "public_d_list": (level == "D", "r"),
-        })
-        evidence, warning, breakdown, plan, awards, review, change = (found[view] for view in (
-            "criterion_evidence", "risk_warnings", "risk_score_breakdown", "supervision_plan", "award_actions",
-            "d_review_queue", "level_changes"))
-        on_public_a, on_public_d = bool(found["public_a_list"]), bool(found["public_d_list"])
-        history = sorted([*first["history"], {"as_of": as_of, "level": level}], key=lambda row: row["as_of"])
+        evidence = ent["evidence"] or []
 
         def explained(code: str) -> dict[str, Any]:
             meaning = meanings.get(code, {})
@@ -416,60 +414,58 @@ class Published:
 
         d_review = None
         if level == "D":
-            d_review = {"status": review[0]["review_status"] if review else "confirmed", "disclosed": on_public_d}
+            d_review = {"status": ent["review_status"] if ent["in_review_queue"] else "confirmed",
+                        "disclosed": ent["on_public_d_list"]}
         return {
             "uscc": ent["uscc"], "name": ent["name"], "region_code": ent["region_code"], "as_of": as_of,
-            "level": level, "provisional": ent.get("provisional"),
-            "untrustworthy_elsewhere": ent.get("untrustworthy_elsewhere"),
-            "reasons": [explained(c) for c in split_codes(ent.get("reasons"))],
-            "signals": [explained(c) for c in split_codes(ent.get("signals"))],
-            "risk_score": warning[0]["risk_score"] if warning else None,
-            "action": warning[0]["action"] if warning else None,
-            "score_breakdown": [{k: r[k] for k in ("component", "code", "points")} for r in breakdown],
-            "supervision": _supervision(plan[0]) if plan else None,
-            "award_actions": [{k: r[k] for k in ("award_id", "kind", "action")} for r in awards],
+            "level": level, "provisional": ent["provisional"],
+            "untrustworthy_elsewhere": ent["untrustworthy_elsewhere"],
+            "reasons": [explained(c) for c in split_codes(ent["reasons"])],
+            "signals": [explained(c) for c in split_codes(ent["signals"])],
+            "risk_score": ent["risk_score"],
+            "action": ent["action"],
+            "score_breakdown": ent["score_breakdown"] or [],
+            "supervision": _supervision(ent) if ent["planned"] else None,
+            "award_actions": ent["award_actions"] or [],
             "d_review": d_review,
-            "public": {"a_list": on_public_a, "d_list": on_public_d},
-            "level_change": ({k: change[0][k] for k in ("previous_as_of", "previous_level", "level")}
-                             if change else None),
-            "history": history,
+            "public": {"a_list": ent["on_public_a_list"], "d_list": ent["on_public_d_list"]},
+            "level_change": ({"previous_as_of": ent["previous_as_of"], "previous_level": ent["previous_level"],
+                              "level": level} if ent["level_changed"] else None),
+            "history": self._history(as_of, uscc, level, ent["latest_runs"]),
         }
 
-    def _about(self, as_of: str, uscc: str, views: dict[str, tuple[bool, str]], *, scope: str | None = None,
-               history: bool = False) -> dict[str, list[dict[str, Any]]]:
-        """The enterprise's rows of each of `views` (asked when its flag is set, in its order) in one query: a
-        list per view, each looked up by USCC. With `scope`, its enterprise_levels row only when in the scope
-        (the caller reads nothing else unless it was found there: every row of a view about an enterprise is
-        about that enterprise). With `history`, also its level at every other published date, as `history`: from
-        the latest copy's level runs, else from every date's copy."""
-        asked = {view: (table, order) for view, (when, order) in views.items()
-                 if when and (table := self._table(as_of, view))}
-        lists, params = [], [uscc]
-        for view, (table, order) in asked.items():
-            scoped = ""
-            if scope and view == "enterprise_levels":
-                scoped, params = f" and {in_scope('$2')}", [uscc, scope]
-            lists.append(f"(select list(r order by {order}) from (select * from {table} where uscc = $1{scoped}) "
-                         f"as r) as {quoted(view)}")
-        dates = self.dates() if history else []
-        runs = self._table(dates[0], LEVEL_RUNS) if dates else None
-        if runs:  # the latest copy has every graded date's level up to it, as runs of one level
-            lists.append(f"(select list(r) from (select level, cast(first_as_of as varchar) as first_as_of, "
-                         f"cast(last_as_of as varchar) as last_as_of from {runs} where uscc = $1) as r) as history")
-        elif history:  # copies published before level_runs existed: the level in every date's own copy
-            others = [t for d in dates if d != as_of and (t := self._table(d, "enterprise_levels"))]
-            levels = " union all ".join(f"select cast(as_of as varchar) as as_of, level from {t} where uscc = $1"
-                                        for t in others) or "select null as as_of, null as level where false"
-            lists.append(f"(select list(r) from ({levels}) as r) as history")
-        found: dict[str, list[dict[str, Any]]] = {view: [] for view in [*views, *(["history"] if history else [])]}
-        if lists:
-            row = self._rows(f"select {', '.join(lists)}", params)[0]
-            for view, rows in row.items():
-                found[view] = [{key: _jsonable(value) for key, value in item.items()} for item in rows or []]
-        if runs:
-            found["history"] = [{"as_of": day, "level": run["level"]} for day in dates if day != as_of
-                                for run in found["history"] if run["first_as_of"] <= day <= run["last_as_of"]]
-        return found
+    def _credit_file_row(self, as_of: str, uscc: str, scope: str | None) -> dict[str, Any]:
+        """The enterprise's row of the date's credit files, in the user's scope, with the level runs of the
+        latest published copy as `latest_runs` (what the warehouse knew when the latest date was published)."""
+        table = self._table(as_of, CREDIT_FILES)
+        if table is None:
+            raise NotFound(f"the published copy of {as_of} has no credit files (written by an earlier qcredit): "
+                           f"publish the date again (qcredit export --as-of {as_of})")
+        latest = self._table(self.dates()[0], CREDIT_FILES)
+        runs = "c.level_runs"
+        if latest and latest != table:
+            runs = f"(select level_runs from {latest} where uscc = $1)"
+        scoped, params = "", [uscc]
+        if scope is not None:
+            scoped, params = f" and {in_scope('$2')}", [uscc, scope]
+        rows = self._rows(f"select c.*, {runs} as latest_runs from {table} as c where uscc = $1{scoped}", params)
+        if not rows:
+            raise NotFound(f"no enterprise {uscc} at {as_of}")
+        return {key: _plain(value) for key, value in rows[0].items()}
+
+    def _history(self, as_of: str, uscc: str, level: str, runs: list[dict] | None) -> list[dict[str, str]]:
+        """The enterprise's level at every published date it was graded at: from the latest copy's level runs,
+        else (a warehouse without level_history) from every date's own copy."""
+        others = [day for day in self.dates() if day != as_of]
+        if runs is not None:
+            found = [{"as_of": day, "level": run["level"]} for day in others
+                     for run in runs if run["first_as_of"] <= day <= run["last_as_of"]]
+        else:
+            tables = {day: t for day in others if (t := self._table(day, CREDIT_FILES))}
+            levels = " union all ".join(f"select ? as as_of, level from {t} where uscc = ?" for t in tables.values())
+            params = [value for day in tables for value in (day, uscc)]
+            found = self._rows(levels, params) if tables else []
+        return sorted([*found, {"as_of": as_of, "level": level}], key=lambda row: row["as_of"])
 
     # -- runs --------------------------------------------------------------------------------------------
 
@@ -500,8 +496,8 @@ def _public_match(q: str | None) -> tuple[list[str], list[Any]]:
 
 
 def _supervision(row: dict[str, Any]) -> dict[str, Any]:
-    return {"inspection_multiplier": row.get("inspection_multiplier"), "key_supervision": row.get("key_supervision"),
-            "measures": split_codes(row.get("measures"))}
+    return {"inspection_multiplier": row["inspection_multiplier"], "key_supervision": row["key_supervision"],
+            "measures": split_codes(row["measures"])}
 
 
 def _quarantined_per_file(path: Path) -> list[dict[str, Any]]:

@@ -1,16 +1,21 @@
-"""The serving copy: every export view of a date as a table of one DuckDB file, written beside the date's CSVs
-at publish time (`serving/serving.duckdb`).
+"""The serving copy: what the service reads of a date, as one DuckDB file written beside the date's CSVs at
+publish time (`serving/serving.duckdb`).
 
 The service never opens the warehouse (DuckDB's one-writer file, which the nightly run must be free to take);
 it attaches these files read-only. Each file is new with its date's folder (a rerun writes another file and
-swaps the folder in whole), so the nightly run never writes a file the service has open. Tables are sorted by
-`uscc` where they have one, in row groups of ROW_GROUP_ROWS: the service looks enterprises up by USCC, and
-DuckDB skips every row group whose USCC range cannot hold it, so a lookup reads a few thousand rows. Not an
-ART index: the service attaches every published date, and an index, once used, stays in memory for good
-(docs/service.md has what that cost), where row groups are read through DuckDB's buffer pool, which a memory
-limit bounds. The code meanings
-(contract C1) are copied too, as table `criteria`, so a date's credit files explain its codes with the
-meanings of the run that graded it.
+swaps the folder in whole), so the nightly run never writes a file the service has open.
+
+Tables: every view of the warehouse's `exports` schema that a page lists (levels, warnings, review queue,
+changes, public lists, unresolved records), and `credit_files`, one row per graded enterprise holding all its
+credit file shows (the rows of the views in CREDIT_FILE_VIEWS, folded in as lists, and its level runs): a
+credit file is then one lookup, not one per view (in DuckDB a lookup costs about half a millisecond whatever
+the table's size). The code meanings (contract C1) are copied too, as table `criteria`, so a date's credit
+files explain its codes with the meanings of the run that graded it.
+
+Tables are sorted by `uscc` where they have one, in row groups of ROW_GROUP_ROWS: DuckDB skips every row group
+whose USCC range cannot hold the one asked, so a lookup reads a few thousand rows. Not an ART index: the
+service attaches every published date, and an index, once used, stays in memory for good (docs/service.md has
+what that cost), where row groups are read through DuckDB's buffer pool, which a memory limit bounds.
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ from qcredit.sql import quoted, string_literal
 SERVING_FOLDER = "serving"
 SERVING_DATABASE = "serving.duckdb"
 CRITERIA_FILE = "criteria"  # the code meanings, as table `criteria` of the serving copy
-LEVEL_RUNS = "level_runs"  # each enterprise's levels at the graded dates up to T, a row per run of one level
+CREDIT_FILES = "credit_files"  # one row per graded enterprise: everything its credit file shows
+# Export views folded into `credit_files` rather than copied on their own (it has every column of
+# enterprise_levels the service reads: the enterprise searches and level counts read it too).
+CREDIT_FILE_VIEWS = ("enterprise_levels", "supervision_plan", "criterion_evidence", "risk_score_breakdown",
+                     "award_actions")
 ALIAS = "serving_copy"  # the name the serving database is attached under while it is written
 # Rows per row group (DuckDB's default is 122,880): a lookup by USCC reads one, so fewer rows make it faster
 # and the file larger (figures in docs/service.md).
@@ -50,14 +59,20 @@ def write_serving_copy(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
     tmp.unlink(missing_ok=True)
     views = [row[0] for row in con.execute(
         "select table_name from information_schema.tables where table_schema = 'exports' order by 1").fetchall()]
+    missing = [view for view in ("level_changes", "risk_warnings", "d_review_queue", "public_a_list",
+                                 "public_d_list", *CREDIT_FILE_VIEWS) if view not in views]
+    if missing:
+        raise LookupError(f"the warehouse has no exports.{', exports.'.join(missing)}: the credit files need "
+                          "them (build the dbt project first)")
     con.execute(f"attach '{string_literal(tmp)}' as {ALIAS} (read_only false, row_group_size {ROW_GROUP_ROWS})")
     try:
         for view in views:
-            _copy_table(con, f'exports."{view}"', view)
+            if view not in CREDIT_FILE_VIEWS:
+                _copy_table(con, f'exports."{view}"', view)
         criteria = _criteria_relation(con)
         if criteria:
             _copy_table(con, criteria, CRITERIA_FILE)
-        _copy_level_runs(con)
+        _write_credit_files(con)
     finally:
         con.execute(f"detach {ALIAS}")
     tmp.replace(target)
@@ -68,27 +83,70 @@ def _copy_table(con: duckdb.DuckDBPyConnection, relation: str, table: str) -> No
     con.execute(f'create table {ALIAS}."{table}" as select * from {relation} order by {_order_by(columns)}')
 
 
-def _copy_level_runs(con: duckdb.DuckDBPyConnection) -> None:
-    """Table `level_runs`: each enterprise's level at the graded dates up to T (the warehouse's level_history),
-    a row per run of one level over consecutive graded dates (`first_as_of`, `last_as_of`), so the service
-    reads a credit file's history with one lookup in the latest copy, not one in every date's. Without a
-    level_history (a warehouse dbt did not build), no table: the service then asks every date."""
-    found = con.execute("select table_schema from information_schema.tables where table_name = 'level_history' "
-                        "order by table_schema = 'marts' desc, table_schema limit 1").fetchall()
-    if not found:
-        return
+def _write_credit_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Table `credit_files`: per graded enterprise, its levels row, supervision plan, level change, warning,
+    review status, public lists, and as lists its evidence, score breakdown, award actions and `level_runs`.
+
+    `level_runs` is the enterprise's level at the graded dates up to T (the warehouse's level_history), a run
+    per stretch of one level over consecutive graded dates (`first_as_of`, `last_as_of`), so the service reads
+    a credit file's history from the latest copy alone, not from every date's. Without a level_history (a
+    warehouse dbt did not build) it is NULL, and the service asks every date."""
+    history = con.execute("select table_schema from information_schema.tables where table_name = 'level_history' "
+                          "order by table_schema = 'marts' desc, table_schema limit 1").fetchall()
+    runs = "select null::varchar as uscc, null as level_runs where false"
+    if history:
+        runs = f"""
+            with graded as (
+                select uscc, as_of, level, dense_rank() over (order by as_of) as date_number
+                from {quoted(history[0][0])}.level_history
+                where as_of <= (select max(as_of) from exports.enterprise_levels)
+            ), numbered as (  -- consecutive graded dates at one level share date_number - their rank in that level
+                select *, date_number - row_number() over (partition by uscc, level order by as_of) as run
+                from graded
+            ), runs as (
+                select uscc, level, min(as_of) as first_as_of, max(as_of) as last_as_of
+                from numbered group by uscc, level, run
+            )
+            select uscc, list({{'level': level, 'first_as_of': first_as_of, 'last_as_of': last_as_of}}
+                              order by first_as_of) as level_runs
+            from runs group by uscc"""
     con.execute(f"""
-        create table {ALIAS}.{LEVEL_RUNS} as
-        with graded as (
-            select uscc, as_of, level, dense_rank() over (order by as_of) as date_number
-            from {quoted(found[0][0])}.level_history
-            where as_of <= (select max(as_of) from exports.enterprise_levels)
-        ), runs as (  -- consecutive graded dates at one level share date_number - their rank in that level
-            select *, date_number - row_number() over (partition by uscc, level order by as_of) as run
-            from graded
-        )
-        select uscc, level, min(as_of) as first_as_of, max(as_of) as last_as_of
-        from runs group by uscc, level, run order by uscc, first_as_of""")
+        create table {ALIAS}.{CREDIT_FILES} as
+        with evidence as (
+            select uscc, list({{'code': code, 'title': title, 'dataset': dataset, 'record_id': record_id,
+                                'event_date': event_date, 'source_file': source_file, 'source_line': source_line,
+                                'delivery_id': delivery_id}}
+                              order by code, event_date, dataset, record_id, source_file, source_line) as evidence
+            from exports.criterion_evidence group by uscc
+        ), breakdown as (
+            select uscc, list({{'component': component, 'code': code, 'points': points}} order by component, code)
+                as score_breakdown
+            from exports.risk_score_breakdown group by uscc
+        ), awards as (
+            select uscc, list({{'award_id': award_id, 'kind': kind, 'action': action}} order by award_id)
+                as award_actions
+            from exports.award_actions group by uscc
+        ), runs as ({runs})
+        select e.uscc, e.name, e.region_code, e.level, e.provisional, e.reasons, e.signals,
+               e.untrustworthy_elsewhere,
+               plan.uscc is not null as planned, plan.inspection_multiplier, plan.key_supervision, plan.measures,
+               change.uscc is not null as level_changed, change.previous_as_of, change.previous_level,
+               warning.risk_score, warning.action,
+               review.uscc is not null as in_review_queue, review.review_status,
+               a_list.uscc is not null as on_public_a_list, d_list.uscc is not null as on_public_d_list,
+               evidence.evidence, breakdown.score_breakdown, awards.award_actions, runs.level_runs
+        from exports.enterprise_levels as e
+        left join exports.supervision_plan as plan using (uscc)
+        left join exports.level_changes as change using (uscc)
+        left join exports.risk_warnings as warning using (uscc)
+        left join exports.d_review_queue as review using (uscc)
+        left join exports.public_a_list as a_list using (uscc)
+        left join exports.public_d_list as d_list using (uscc)
+        left join evidence using (uscc)
+        left join breakdown using (uscc)
+        left join awards using (uscc)
+        left join runs using (uscc)
+        order by e.uscc""")
 
 
 def _order_by(columns: list[str]) -> str:

@@ -4,7 +4,8 @@ Everything a deployment changes comes from the environment, which `qcredit serve
 their options: QCREDIT_HOME (the home whose published dates are served; the service's own database and secret
 key live in `<home>/service/`), QCREDIT_SERVICE_DATABASE_URL (PostgreSQL instead of the embedded SQLite:
 `postgresql://user:password@host:port/dbname`), QCREDIT_SERVICE_SECRET_KEY, QCREDIT_SERVICE_ALLOWED_HOSTS
-(comma-separated), QCREDIT_SERVICE_SECURE_COOKIES (`1` behind HTTPS).
+(comma-separated), QCREDIT_SERVICE_SECURE_COOKIES (`1` behind HTTPS), QCREDIT_SERVICE_WORKERS (server processes,
+from `--workers`), QCREDIT_SERVICE_DUCKDB_MEMORY_MB (DuckDB memory of the whole service, split among them).
 """
 
 from __future__ import annotations
@@ -100,14 +101,20 @@ TEMPLATES = [{
 DATABASES = {"default": database_from_url(os.environ.get("QCREDIT_SERVICE_DATABASE_URL"),
                                           SERVICE_DIR / "db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The login throttle counts failures here: one process (waitress threads) shares it.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qcredit-service"}}
+# The login throttle counts failures here, in the service's database: every worker process sees the same
+# counts (`qcredit serve` creates the table).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "qcredit_cache"}}
+
+# `qcredit serve` runs SERVICE_WORKERS processes; the DuckDB memory the service may use is shared among them.
+SERVICE_WORKERS = max(1, int(os.environ.get("QCREDIT_SERVICE_WORKERS") or 1))
+DUCKDB_MEMORY_MB = int(os.environ.get("QCREDIT_SERVICE_DUCKDB_MEMORY_MB") or 512)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["qcredit.service.access.ProfileBackend"]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/warnings"
 LOGOUT_REDIRECT_URL = "/"

@@ -27,10 +27,11 @@ _published: dict[Path, Published] = {}
 
 
 def published() -> Published:
-    """The published dates of the served home (one in-memory DuckDB per home, shared by the threads)."""
+    """The published dates of the served home (one in-memory DuckDB per home and process, shared by the
+    process's threads, with its share of the service's DuckDB memory)."""
     home = Path(settings.QCREDIT_HOME)
     if home not in _published:
-        _published[home] = Published(home)
+        _published[home] = Published(home, max(64, settings.DUCKDB_MEMORY_MB // settings.SERVICE_WORKERS))
     return _published[home]
 
 

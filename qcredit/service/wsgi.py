@@ -1,4 +1,4 @@
-"""The WSGI application `qcredit serve` hands to waitress."""
+"""The WSGI application `qcredit serve` hands to gunicorn."""
 
 import os
 

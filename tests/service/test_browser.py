@@ -24,16 +24,23 @@ pytestmark = [pytest.mark.slow,
 
 @pytest.fixture(scope="module")
 def server():
-    """The service (waitress, as `qcredit serve` runs it) in a thread of this process."""
-    from waitress import create_server
+    """The service in threads of this process, on Django's own test server (what LiveServerTestCase runs);
+    `qcredit serve` itself, gunicorn's processes, is tested by test_live."""
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
     from qcredit.service.wsgi import application
 
-    wsgi = create_server(application, host="127.0.0.1", port=PORT, threads=4)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadedWSGIServer(("127.0.0.1", PORT), Quiet, allow_reuse_address=True)
+    httpd.set_app(application)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{PORT}"
-    wsgi.close()
+    httpd.shutdown()
+    httpd.server_close()
     thread.join(timeout=10)
 
 

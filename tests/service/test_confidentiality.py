@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -300,6 +303,22 @@ def test_repeated_failed_logins_are_slowed(monkeypatch):
     other_address = Client(REMOTE_ADDR="10.99.0.2")  # the user name's failures slow other addresses too
     other_address.post("/login", {"username": "zj_reviewer", "password": "wrong"})
     assert len(waits) == 3  # ... but a success cleared gd_officer's, and this address is fresh
+    cache.clear()
+
+
+def test_failed_logins_in_one_server_process_slow_the_others():
+    """`qcredit serve` runs several worker processes: failures are counted in the service's database, so
+    spreading attempts over the workers gains nothing (another process records them here)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from qcredit.service import access
+
+    failures = settings.LOGIN_FREE_FAILURES + 1
+    record = ("from qcredit.service import commands; commands.setup(None); from qcredit.service import access; "
+              f"[access.record_login_failure('zj_officer', '10.99.0.3') for _ in range({failures})]")
+    subprocess.run([sys.executable, "-c", record], check=True, env=os.environ.copy())
+    assert access.login_delay("zj_officer", "10.99.0.4") == 2 * settings.LOGIN_DELAY_SECONDS
     cache.clear()
 
 

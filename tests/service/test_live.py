@@ -114,24 +114,34 @@ def test_next_run_publishes_while_serving_and_appears_without_restart(served, sa
     assert [h["as_of"] for h in file["history"]] == [FIRST, NEXT]
 
 
-def test_serving_copy_is_sorted_by_uscc_for_every_export_view(served):
+def test_serving_copy_is_sorted_by_uscc_and_credit_files_hold_every_folded_row(served):
     import duckdb
 
     home, _, _ = served
-    serving = home / "exports" / FIRST / "serving"
+    folder = home / "exports" / FIRST
+    serving = folder / "serving"
     assert [p.name for p in serving.iterdir()] == ["serving.duckdb"]  # no temporary left beside it
     con = duckdb.connect(str(serving / "serving.duckdb"), read_only=True)
     tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-    assert {"enterprise_levels", "risk_warnings", "supervision_plan", "award_actions", "d_review_queue",
-            "level_changes", "unresolved", "public_a_list", "public_d_list", "criterion_evidence",
-            "risk_score_breakdown", "criteria"} <= tables
+    assert tables == {"credit_files", "risk_warnings", "d_review_queue", "level_changes", "unresolved",
+                      "public_a_list", "public_d_list", "criteria"}
     for table in tables:
         columns = [r[0] for r in con.execute(f'describe "{table}"').fetchall()]
         if "uscc" in columns:
             usccs = [r[0] for r in con.execute(f'select uscc from "{table}"').fetchall()]
             assert usccs == sorted(usccs, key=lambda u: (u is None, u or "")), table
-    csv_rows = len((home / "exports" / FIRST / "enterprise_levels.csv").read_text(encoding="utf-8").splitlines())
-    assert con.execute("select count(*) from enterprise_levels").fetchone()[0] == csv_rows - 1
+
+    def csv_rows(view: str) -> int:
+        return len((folder / f"{view}.csv").read_text(encoding="utf-8").splitlines()) - 1
+
+    # every row of the views folded into credit_files is there, once
+    assert con.execute("select count(*) from credit_files").fetchone()[0] == csv_rows("enterprise_levels")
+    assert con.execute("select count(*) filter (where planned) from credit_files").fetchone()[0] == \
+        csv_rows("supervision_plan")
+    for column, view in (("evidence", "criterion_evidence"), ("score_breakdown", "risk_score_breakdown"),
+                         ("award_actions", "award_actions")):
+        folded = con.execute(f"select coalesce(sum(len({column})), 0) from credit_files").fetchone()[0]
+        assert folded == csv_rows(view) > 0, view
 
 
 def test_cli_refuses_a_weak_password_and_a_bad_province(served):
