@@ -42,7 +42,7 @@ import duckdb
 import psutil
 
 from qcredit import homes
-from qcredit.service.publish import serving_database
+from qcredit.service.publish import CREDIT_FILES, serving_database
 
 ROOT = Path(__file__).resolve().parent.parent
 QCREDIT = [sys.executable, "-m", "qcredit.cli"]
@@ -82,7 +82,7 @@ def sample_requests(home: Path, as_of: str, count: int, seed: int,
                     dates: list[str] | None = None) -> list[tuple[str, str]]:
     con = serving_copy(home, as_of)
     rng = random.Random(seed)
-    every = [r[0] for r in con.execute("select uscc from enterprise_levels order by uscc").fetchall()]
+    every = [r[0] for r in con.execute(f"select uscc from {CREDIT_FILES} order by uscc").fetchall()]
     usccs = rng.sample(every, min(count, len(every)))
     cities = [r[0] for r in con.execute("select distinct left(region_code, 4) from risk_warnings order by 1")
               .fetchall()]
@@ -200,7 +200,7 @@ def main() -> int:
     home = args.home.resolve()
     as_of = latest_date(home)
     with serving_copy(home, as_of) as con:
-        enterprises = con.execute("select count(*) from enterprise_levels").fetchone()[0]
+        enterprises = con.execute(f"select count(*) from {CREDIT_FILES}").fetchone()[0]
     dates = None
     if args.dates:
         home = many_dates(home, as_of, args.dates)
