@@ -441,7 +441,8 @@ class Published:
         if table is None:
             raise NotFound(f"the published copy of {as_of} has no credit files (written by an earlier qcredit): "
                            f"publish the date again (qcredit export --as-of {as_of})")
-        latest = self._table(self.dates()[0], CREDIT_FILES)
+        dates = self.dates()
+        latest = self._table(dates[0], CREDIT_FILES) if dates else None
         runs = "c.level_runs"
         if latest and latest != table:
             runs = f"(select level_runs from {latest} where uscc = $1)"
@@ -455,7 +456,7 @@ class Published:
 
     def _history(self, as_of: str, uscc: str, level: str, runs: list[dict] | None) -> list[dict[str, str]]:
         """The enterprise's level at every published date it was graded at: from the latest copy's level runs,
-        else (a warehouse without level_history) from every date's own copy."""
+        else (not graded at the latest date, or a warehouse without level_history) from every date's own copy."""
         others = [day for day in self.dates() if day != as_of]
         if runs is not None:
             found = [{"as_of": day, "level": run["level"]} for day in others
