@@ -5,11 +5,11 @@ The service never opens the warehouse (DuckDB's one-writer file, which the night
 it attaches these files read-only. Each file is new with its date's folder (a rerun writes another file and
 swaps the folder in whole), so the nightly run never writes a file the service has open.
 
-Tables: every view of the warehouse's `exports` schema that a page lists (levels, warnings, review queue,
-changes, public lists, unresolved records), and `credit_files`, one row per graded enterprise holding all its
-credit file shows (the rows of the views in CREDIT_FILE_VIEWS, folded in as lists, and its level runs): a
-credit file is then one lookup, not one per view (in DuckDB a lookup costs about half a millisecond whatever
-the table's size). The code meanings (contract C1) are copied too, as table `criteria`, so a date's credit
+Tables: `credit_files`, one row per graded enterprise holding all its credit file shows (the views in
+CREDIT_FILE_VIEWS folded in, the many-row ones as lists, and its level runs): a credit file is then one lookup,
+not one per view (in DuckDB a lookup costs about half a millisecond whatever the table's size); and every other
+view of the warehouse's `exports` schema (warnings, review queue, changes, public lists, unresolved records),
+as the pages list them. The code meanings (contract C1) are copied too, as table `criteria`, so a date's credit
 files explain its codes with the meanings of the run that graded it.
 
 Tables are sorted by `uscc` where they have one, in row groups of ROW_GROUP_ROWS: DuckDB skips every row group
