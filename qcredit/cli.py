@@ -158,7 +158,7 @@ def _add_service_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--workers", type=positive_int, default=None,
-                   help="server processes (default: the number of CPUs, at most 4); they share 512 MB of DuckDB memory")
+                   help="server processes (default: the CPUs, at most 4), sharing the service's DuckDB memory")
     p = sub.add_parser("user", help="the service's users: add, token, revoke")
     users = p.add_subparsers(dest="user_command", required=True)
     u = users.add_parser("add", help="create a user; the password is read from standard input")

@@ -44,6 +44,7 @@ WARNING_SORTS = {  # the sort keys a request may name, and the ORDER BY each sta
 }
 PAGE_SIZE = 100
 DATES_SECONDS = 1.0  # how long the list of published dates is kept when the exports folder looks unchanged
+DUCKDB_MEMORY_MB = 512  # the service's DuckDB memory unless QCREDIT_SERVICE_DUCKDB_MEMORY_MB says otherwise
 EVIDENCE_COLUMNS = ("dataset", "record_id", "event_date", "source_file", "source_line", "delivery_id")
 
 
@@ -155,7 +156,7 @@ def split_codes(value: str | None) -> list[str]:
 class Published:
     """The published dates of one home, queried in memory."""
 
-    def __init__(self, home: Path, memory_limit_mb: int = 512):
+    def __init__(self, home: Path, memory_limit_mb: int = DUCKDB_MEMORY_MB):
         self.home = Path(home)
         self._memory_limit_mb = memory_limit_mb
         self._connection: duckdb.DuckDBPyConnection | None = None  # opened on the first query

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from qcredit import settings as qcredit_settings
+from qcredit.service import data
 
 QCREDIT_HOME = qcredit_settings.home_dir()
 SERVICE_DIR = QCREDIT_HOME / "service"
@@ -110,7 +111,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 
 # `qcredit serve` runs SERVICE_WORKERS processes; the DuckDB memory the service may use is shared among them.
 SERVICE_WORKERS = max(1, int(os.environ.get("QCREDIT_SERVICE_WORKERS") or 1))
-DUCKDB_MEMORY_MB = int(os.environ.get("QCREDIT_SERVICE_DUCKDB_MEMORY_MB") or 512)
+DUCKDB_MEMORY_MB = int(os.environ.get("QCREDIT_SERVICE_DUCKDB_MEMORY_MB") or data.DUCKDB_MEMORY_MB)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
