@@ -8,8 +8,8 @@ Files that are not what they claim (FEEDS.md) are refused before they can exhaus
 file whose last line lacks its line end (a partial upload), a duplicated header, a JSON value nested deeper
 than `Limits.max_json_depth`, a field longer than `Limits.max_field_bytes`, a workbook that would unpack to
 more than `Limits.max_unpacked_bytes` (or `Limits.max_unpack_ratio` times its packed size). A workbook is
-parsed in a child process under a memory limit (`_parse_isolated`), so a workbook that lies about its
-size, or crashes its parser, costs that child and rejects that file only.
+parsed in a child process whose resident memory is watched (`_parse_isolated`), so a workbook that lies about
+its size, or crashes its parser, costs that child and rejects that file only.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import os
+import signal
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -51,7 +52,7 @@ class Limits:
     max_unpack_ratio: int = 200  # unpacked size over packed size
     max_json_depth: int = 32
     max_field_bytes: int = 2**16
-    reader_memory_bytes: int = 4 * 2**30  # address space of the child process that parses a workbook
+    reader_memory_bytes: int = 4 * 2**30  # resident memory of the child process that parses a workbook
 
 
 def limits() -> Limits:
@@ -348,33 +349,78 @@ def _load_sheets(data: bytes, sheets: list[str]) -> dict[str, pl.DataFrame]:
 _workbook_reader: ProcessPoolExecutor | None = None
 
 
+# How often the parent reads the workbook reader's resident memory. Faulting pages in takes time, so a child
+# passes its limit by at most what it can touch in this long (a few hundred MB) before it is killed.
+MEMORY_POLL_SECONDS = 0.05
+
+
+class _OverMemory(Exception):
+    """The workbook reader's child passed the memory limit and was killed."""
+
+
 def _parse_isolated(data: bytes, sheets: list[str]) -> dict[str, pl.DataFrame]:
-    """`_load_sheets` in a child process under the reader memory limit. A child that dies (a parser crash, the
-    limit, the kernel's OOM killer) rejects this file, and the next workbook gets a fresh child."""
+    """`_load_sheets` in a child process, killed if its resident memory passes the reader memory limit. A file
+    that takes its child over the limit is rejected; a child that dies otherwise (a parser crash, the kernel's
+    OOM killer) gets one more try in a fresh child before its file is rejected, so a good file is not lost to
+    one death under a busy machine. The next workbook gets a fresh child either way."""
+    limit = limits().reader_memory_bytes
+    for attempt in (1, 2):
+        try:
+            return _parse_in_child(data, sheets, limit)
+        except _OverMemory:
+            close_workbook_reader()
+            raise Unreadable(
+                f"the workbook reader failed on it (its memory passed the limit of {limit} bytes, "
+                "QCREDIT_READER_MEMORY_BYTES, and it was stopped)") from None
+        except (BrokenProcessPool, MemoryError) as exc:
+            close_workbook_reader()
+            if attempt == 2:
+                raise Unreadable(f"the workbook reader failed on it twice ({type(exc).__name__}: killed or "
+                                 "crashed)") from None
+    raise AssertionError("unreachable")
+
+
+def _parse_in_child(data: bytes, sheets: list[str], limit: int) -> dict[str, pl.DataFrame]:
     global _workbook_reader
     if _workbook_reader is None:
         from multiprocessing import get_context
 
         # spawn, not fork: polars' threads do not survive a fork
-        _workbook_reader = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_limit_child,
-                                               initargs=(limits().reader_memory_bytes,))
+        _workbook_reader = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=die_with_parent)
+    with _children_allowed():
+        future = _workbook_reader.submit(_load_sheets, data, sheets)
+    # the executor starts its child on the first submit and has no public handle on it
+    children = list(_workbook_reader._processes)  # noqa: SLF001
+    while True:
+        try:
+            return future.result(timeout=MEMORY_POLL_SECONDS)
+        except TimeoutError:
+            over = [pid for pid in children if _resident_bytes(pid) > limit]
+            for pid in over:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            if over:
+                with contextlib.suppress(BrokenProcessPool):
+                    future.result()
+                raise _OverMemory from None
+
+
+def _resident_bytes(pid: int) -> int:
+    """Resident memory of process `pid` (0 once it is gone). What the machine spends, unlike the address space,
+    which the allocators reserve by the gigabyte up front."""
     try:
-        with _children_allowed():
-            return _workbook_reader.submit(_load_sheets, data, sheets).result()
-    except (BrokenProcessPool, MemoryError) as exc:
-        close_workbook_reader()
-        raise Unreadable(
-            f"the workbook reader failed on it ({type(exc).__name__}: killed, crashed or over its memory limit "
-            f"of {limits().reader_memory_bytes} bytes, QCREDIT_READER_MEMORY_BYTES)"
-        ) from None
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
 
 
 @contextlib.contextmanager
 def _children_allowed() -> Iterator[None]:
     """Let any process start the reader's child. An Airflow LocalExecutor task runs in a daemonic process, which
-    multiprocessing forbids to have children (so that they are not orphaned; ours die with their parent, see
-    `_limit_child`), and under the `airflow` command, whose script a spawned child would run again as its own
-    main module (initializing Airflow inside the memory-limited child, which dies). The child needs neither: it
+    multiprocessing forbids to have children (so that they are not orphaned; ours die with their parent,
+    `die_with_parent`), and under the `airflow` command, whose script a spawned child would run again as its own
+    main module (initializing Airflow inside the reader's child). The child needs neither: it
     runs `_load_sheets` of this module. Without this, every workbook a DAG task lands is rejected."""
     import multiprocessing
     import sys
@@ -400,13 +446,6 @@ def close_workbook_reader() -> None:
     if _workbook_reader is not None:
         _workbook_reader.shutdown(wait=True, cancel_futures=True)
         _workbook_reader = None
-
-
-def _limit_child(memory_bytes: int) -> None:
-    import resource
-
-    die_with_parent()
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ each in its own process group; `down` stops exactly the groups it recorded, then
 from __future__ import annotations
 
 import configparser
+import contextlib
 import json
 import os
 import secrets
@@ -287,12 +288,29 @@ def _alive(record: dict) -> bool:
         return False
 
 
+def _group_left(record: dict) -> bool:
+    """Whether processes the recorded one started still run in its process group although it exited (an API
+    server's worker keeps the port when its parent dies). Linux reuses no pid while it names a live group, and
+    members started before the record cannot be its children."""
+    import psutil
+
+    for proc in psutil.process_iter(["create_time"]):
+        with contextlib.suppress(ProcessLookupError, PermissionError, psutil.Error):
+            if os.getpgid(proc.pid) == record["pid"] and proc.info["create_time"] >= record["create_time"]:
+                return True
+    return False
+
+
 def recorded_processes(dep: Deployment) -> dict[str, dict]:
-    """The processes this deployment started and that still run (pid and start time both match)."""
+    """The processes this deployment started and that still run (pid and start time both match), or whose
+    process group does (`_group_left`): `down` stops the whole group."""
     found = {}
     for name in PROCESSES:
         path = dep.run_dir / f"{name}.json"
-        if path.exists() and _alive(record := json.loads(path.read_text(encoding="utf-8"))):
+        if not path.exists():
+            continue
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if _alive(record) or _group_left(record):
             found[name] = record
     return found
 

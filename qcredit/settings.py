@@ -51,6 +51,21 @@ def workbook_workers() -> int:
     return int(os.environ.get("QCREDIT_WORKBOOK_WORKERS") or min(os.cpu_count() or 1, 4))
 
 
+# DuckDB memory of the export step, over its processes: half for the CSVs and the serving copy, half shared by
+# the workbook writers. Unlimited, DuckDB may take 80% of the RAM in each of them, and the export (three processes
+# at once) became the nightly run's peak, above dbt's (bench/README.md has the measurements).
+EXPORT_DUCKDB_MEMORY_MB = 2048
+
+
+def export_duckdb_memory_mb(workbook_writers: int) -> tuple[int, int]:
+    """The DuckDB memory (MB) of the export's main process and of each of its `workbook_writers` processes, from
+    QCREDIT_EXPORT_DUCKDB_MEMORY_MB, else EXPORT_DUCKDB_MEMORY_MB."""
+    budget = int(os.environ.get("QCREDIT_EXPORT_DUCKDB_MEMORY_MB") or EXPORT_DUCKDB_MEMORY_MB)
+    if workbook_writers <= 1:  # one process writes everything
+        return budget, budget
+    return budget // 2, budget // 2 // workbook_writers
+
+
 def home_dir(home: str | Path | None = None) -> Path:
     """The folder that holds the lake, the warehouse, the exports and the logs."""
     return Path(home or os.environ.get("QCREDIT_HOME") or DEMO_HOME).resolve()

@@ -30,7 +30,7 @@ from xlsxwriter.utility import xl_range
 
 from ingest.orphans import die_with_parent
 from qcredit import settings, sheet_rows
-from qcredit.exports import EXPORT_SCHEMA, export_views, formula_safe
+from qcredit.exports import EXPORT_SCHEMA, connect_read_only, export_views, formula_safe
 from qcredit.sql import quoted
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
@@ -135,7 +135,9 @@ def written_alongside(con: duckdb.DuckDBPyConnection, warehouse: Path, out_dir: 
         write_provinces(con, folder, as_of, groups[0] if groups else [])
         yield
         return
-    processes = [_start_writer(warehouse, folder, as_of, group, number) for number, group in enumerate(groups)]
+    _, memory_mb = settings.export_duckdb_memory_mb(len(groups))
+    processes = [_start_writer(warehouse, folder, as_of, memory_mb, group, number)
+                 for number, group in enumerate(groups)]
     try:
         yield
     except BaseException:
@@ -173,19 +175,21 @@ def _province_groups(con: duckdb.DuckDBPyConnection, workers: int) -> list[list[
     return [sorted(members) for _, members in groups]
 
 
-def _start_writer(warehouse: Path, folder: Path, as_of: str, provinces: list[str],
+def _start_writer(warehouse: Path, folder: Path, as_of: str, memory_mb: int, provinces: list[str],
                   number: int) -> tuple[subprocess.Popen, Path]:
-    """A process writing `provinces`' workbooks (`python -m qcredit.workbooks`); it dies with this one."""
+    """A process writing `provinces`' workbooks (`python -m qcredit.workbooks`) with `memory_mb` of DuckDB
+    memory; it dies with this one."""
     log = folder.parent / f".workbooks-{number}.log"  # beside, not in, the folder: never published
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "qcredit.workbooks", str(warehouse), str(folder), as_of, *provinces],
+            [sys.executable, "-m", "qcredit.workbooks", str(warehouse), str(folder), as_of, str(memory_mb),
+             *provinces],
             stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=die_with_parent)
     return process, log
 
 
 def _writer_failure(process: subprocess.Popen, log: Path) -> str:
-    provinces = ", ".join(process.args[6:])  # after python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF
+    provinces = ", ".join(process.args[7:])  # after python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY_MB
     lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     why = lines[-1] if lines else f"exit status {process.returncode}"
     return f"provinces {provinces}: {why}"
@@ -457,9 +461,10 @@ class _ProvinceBook:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF PROVINCE...`: one of `written_alongside`'s processes."""
-    warehouse, folder, as_of, *provinces = sys.argv[1:] if argv is None else argv
-    with duckdb.connect(warehouse, read_only=True) as con:
+    """`python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY_MB PROVINCE...`: one of `written_alongside`'s
+    processes, with MEMORY_MB of DuckDB memory."""
+    warehouse, folder, as_of, memory_mb, *provinces = sys.argv[1:] if argv is None else argv
+    with connect_read_only(Path(warehouse), int(memory_mb)) as con:
         write_provinces(con, Path(folder), as_of, provinces)
     return 0
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import configparser
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -137,3 +138,35 @@ def test_a_mapped_task_s_alert_names_its_map_index_and_long_reasons_are_cut():
     subject = failure_subject(facts)
     assert subject.startswith("[qcredit] nightly_regrade.land_feed[4] failed for 2026-11-20: xxx")
     assert len(subject) < 240 and subject.endswith("...")
+
+
+def test_down_stops_what_a_recorded_process_left_running_after_it_exited(tmp_path):
+    """An API server's worker can keep serving (and hold the port) after the process `up` recorded has exited:
+    `down` still finds the recorded process group and stops it; an unrelated process is left alone."""
+    import os
+    import subprocess
+
+    import psutil
+
+    dep = Deployment(root=tmp_path / "airflow", home=tmp_path / "home", inbox=tmp_path / "inbox")
+    dep.run_dir.mkdir(parents=True)
+    # the leader starts a worker in its group and exits at once (sh is faster than the worker's sleep)
+    leader = subprocess.Popen(["sh", "-c", "sleep 300 & echo $!"], stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    worker = int(leader.stdout.readline())
+    created = psutil.Process(leader.pid).create_time()
+    leader.wait()
+    record = {"pid": leader.pid, "create_time": created, "cmd": ["airflow", "api-server"], "log": "x"}
+    (dep.run_dir / "api-server.json").write_text(json.dumps(record), encoding="utf-8")
+    bystander = subprocess.Popen(["sleep", "300"])
+    try:
+        assert psutil.pid_exists(worker) and os.getpgid(worker) == leader.pid
+        assert set(airflow_deploy.recorded_processes(dep)) == {"api-server"}
+        assert airflow_deploy.down(dep, timeout=5) == ["api-server"]
+        assert not psutil.pid_exists(worker) or psutil.Process(worker).status() == psutil.STATUS_ZOMBIE
+        assert bystander.poll() is None
+        assert airflow_deploy.recorded_processes(dep) == {}
+    finally:
+        bystander.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, 9)

@@ -205,3 +205,19 @@ def partial_over_landed(inbox: Path) -> str:
     lines = (inbox / rel).read_text(encoding="utf-8").splitlines(keepends=True)
     (inbox / rel).write_text("".join(lines[:9]), encoding="utf-8")
     return rel
+
+
+def dies_in_the_reader(data: bytes, sheets: list[str]) -> dict:
+    """In place of the workbook reader's parser: its child process dies (SIGKILL, as the kernel's OOM killer
+    does) on every call while `QCREDIT_TEST_READER_DEATHS` names a file holding a positive count, which each
+    death lowers by one; then it parses as the reader does."""
+    import signal
+
+    from ingest import readers
+
+    counter = Path(os.environ["QCREDIT_TEST_READER_DEATHS"])
+    left = int(counter.read_text())
+    if left > 0:
+        counter.write_text(str(left - 1))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return readers._load_sheets(data, sheets)

@@ -16,6 +16,7 @@ from ingest.readers import Unreadable, read_delivery
 from ingest.registry import get_feed
 from tests.conftest import SAMPLES
 from tests.drills import hostile
+from tests.drills.conftest import READER_MEMORY_BYTES
 
 AS_OF = "2026-11-20"
 INSPECTIONS = "quality/inspections_20261119.csv"
@@ -97,14 +98,32 @@ def test_workbook_size_is_checked_on_its_declared_sizes(monkeypatch):
     readers._check_unpacked_size(packed.getvalue())
 
 
-def test_a_workbook_reader_that_dies_rejects_its_file_and_the_next_gets_a_fresh_one(tmp_path, monkeypatch):
-    monkeypatch.setenv("QCREDIT_READER_MEMORY_BYTES", str(2**30))
+def test_a_workbook_reader_over_its_memory_rejects_its_file_and_the_next_gets_a_fresh_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("QCREDIT_READER_MEMORY_BYTES", str(READER_MEMORY_BYTES))
     (tmp_path / "commerce").mkdir()
     bomb = (tmp_path / hostile.zip_bomb_parsed(tmp_path)).read_bytes()  # two million rows
     with readers.workbook_reader():
-        with pytest.raises(Unreadable, match="the workbook reader failed on it \\(BrokenProcessPool"):
+        over = f"the workbook reader failed on it \\(its memory passed the limit of {READER_MEMORY_BYTES} bytes"
+        with pytest.raises(Unreadable, match=over):
             readers._parse_isolated(bomb, ["登记信息"])
         sample = (SAMPLES / "inbox/commerce/registry_20261119.xlsx").read_bytes()
+        assert readers._parse_isolated(sample, ["登记信息"])["登记信息"].height > 0
+
+
+def test_a_workbook_reader_that_dies_once_gets_a_second_try_not_a_third(tmp_path, monkeypatch):
+    """A good file whose reader dies for another reason (here SIGKILL, as from the OOM killer of a busy machine)
+    is read again in a fresh child; a file whose reader dies twice is rejected."""
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("QCREDIT_TEST_READER_DEATHS", str(deaths))
+    monkeypatch.setattr(readers, "_load_sheets", hostile.dies_in_the_reader)
+    sample = (SAMPLES / "inbox/commerce/registry_20261119.xlsx").read_bytes()
+    with readers.workbook_reader():
+        deaths.write_text("1")
+        assert readers._parse_isolated(sample, ["登记信息"])["登记信息"].height > 0
+        deaths.write_text("2")
+        with pytest.raises(Unreadable, match="the workbook reader failed on it twice \\(BrokenProcessPool"):
+            readers._parse_isolated(sample, ["登记信息"])
+        assert deaths.read_text() == "0"
         assert readers._parse_isolated(sample, ["登记信息"])["登记信息"].height > 0
 
 

@@ -2,6 +2,9 @@
 -- recorded when the identifier resolved to no USCC, else whether the USCC is deregistered or not in the archive.
 -- Nothing is dropped silently.
 -- depends_on: {{ ref("grading_policy") }}
+-- Built after int_criterion_hits, not beside it: each reads most of the state, and run side by side in dbt's two
+-- threads at 1M they outgrew DuckDB's memory and spilled, 20 s each instead of 3 (bench/README.md).
+-- depends_on: {{ ref("int_criterion_hits") }}
 {%- set state_models = [
     'int_enterprises_as_of',
     'int_inspections_as_of',
