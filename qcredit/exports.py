@@ -108,8 +108,8 @@ def write_exports(home: Path, as_of: str, folder: Path) -> dict:
     warehouse = settings.warehouse_path(home)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: grade {as_of} first (qcredit run)")
-    memory_mb, _ = settings.export_duckdb_memory_mb(settings.workbook_workers())
-    with connect_read_only(warehouse, memory_mb) as con:
+    share, _ = settings.export_duckdb_shares(settings.workbook_workers())
+    with connect_read_only(warehouse, share) as con:
         _check_public_files(con, as_of)
         with workbooks.written_alongside(con, warehouse, folder, as_of):  # in other processes, meanwhile
             for name in export_views(con):
@@ -119,12 +119,13 @@ def write_exports(home: Path, as_of: str, folder: Path) -> dict:
     return {"folder": str(settings.exports_dir(home, as_of)), "files": sorted(p.name for p in folder.glob("*.csv"))}
 
 
-def connect_read_only(warehouse: Path, memory_mb: int) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse whose DuckDB takes at most `memory_mb` MB (spilling beyond). Set
-    after connecting, not as the connection's configuration, which DuckDB refuses while this process holds
-    another connection to the file (the limit is the database's, so it applies to that one too)."""
+def connect_read_only(warehouse: Path, share: settings.DuckDBShare) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse whose DuckDB takes at most `share` (spilling past its memory).
+    Set after connecting, not as the connection's configuration, which DuckDB refuses while this process holds
+    another connection to the file (the settings are the database's, so they apply to that one too)."""
     con = duckdb.connect(str(warehouse), read_only=True)
-    con.execute(f"set memory_limit = '{int(memory_mb)}MB'")
+    con.execute(f"set memory_limit = '{int(share.memory_mb)}MB'")
+    con.execute(f"set threads = {int(share.threads)}")
     return con
 
 

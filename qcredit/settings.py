@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.paths import EXPECTATIONS_DIR, FEEDS_DIR, PROJECT_ROOT, lake_dir, uscc_allowlist_path
@@ -57,13 +58,27 @@ def workbook_workers() -> int:
 EXPORT_DUCKDB_MEMORY_MB = 2048
 
 
-def export_duckdb_memory_mb(workbook_writers: int) -> tuple[int, int]:
-    """The DuckDB memory (MB) of the export's main process and of each of its `workbook_writers` processes, from
-    QCREDIT_EXPORT_DUCKDB_MEMORY_MB, else EXPORT_DUCKDB_MEMORY_MB."""
+@dataclass(frozen=True)
+class DuckDBShare:
+    """What one export process may take of DuckDB: memory (MB) and worker threads."""
+
+    memory_mb: int
+    threads: int
+
+
+def export_duckdb_shares(workbook_writers: int) -> tuple[DuckDBShare, DuckDBShare]:
+    """The DuckDB share of the export's main process and of each of its `workbook_writers` processes. Memory:
+    QCREDIT_EXPORT_DUCKDB_MEMORY_MB (else EXPORT_DUCKDB_MEMORY_MB), half to the main process, half split among
+    the writers. Threads: the cores split among the processes working at once; with DuckDB's default (every
+    core in each process) the three processes of a 2-core export spent 4 CPU-seconds more switching between
+    its threads, and took 9% longer (docs/workbooks.md)."""
     budget = int(os.environ.get("QCREDIT_EXPORT_DUCKDB_MEMORY_MB") or EXPORT_DUCKDB_MEMORY_MB)
+    cores = os.cpu_count() or 1
     if workbook_writers <= 1:  # one process writes everything
-        return budget, budget
-    return budget // 2, budget // 2 // workbook_writers
+        alone = DuckDBShare(budget, cores)
+        return alone, alone
+    threads = max(1, cores // (workbook_writers + 1))
+    return DuckDBShare(budget // 2, threads), DuckDBShare(budget // 2 // workbook_writers, threads)
 
 
 def home_dir(home: str | Path | None = None) -> Path:

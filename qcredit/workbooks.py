@@ -135,8 +135,8 @@ def written_alongside(con: duckdb.DuckDBPyConnection, warehouse: Path, out_dir: 
         write_provinces(con, folder, as_of, groups[0] if groups else [])
         yield
         return
-    _, memory_mb = settings.export_duckdb_memory_mb(len(groups))
-    processes = [_start_writer(warehouse, folder, as_of, memory_mb, group, number)
+    _, share = settings.export_duckdb_shares(len(groups))
+    processes = [_start_writer(warehouse, folder, as_of, share, group, number)
                  for number, group in enumerate(groups)]
     try:
         yield
@@ -175,21 +175,21 @@ def _province_groups(con: duckdb.DuckDBPyConnection, workers: int) -> list[list[
     return [sorted(members) for _, members in groups]
 
 
-def _start_writer(warehouse: Path, folder: Path, as_of: str, memory_mb: int, provinces: list[str],
+def _start_writer(warehouse: Path, folder: Path, as_of: str, share: settings.DuckDBShare, provinces: list[str],
                   number: int) -> tuple[subprocess.Popen, Path]:
-    """A process writing `provinces`' workbooks (`python -m qcredit.workbooks`) with `memory_mb` of DuckDB
-    memory; it dies with this one."""
+    """A process writing `provinces`' workbooks (`python -m qcredit.workbooks`) with its `share` of DuckDB; it
+    dies with this one."""
     log = folder.parent / f".workbooks-{number}.log"  # beside, not in, the folder: never published
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "qcredit.workbooks", str(warehouse), str(folder), as_of, str(memory_mb),
-             *provinces],
+            [sys.executable, "-m", "qcredit.workbooks", str(warehouse), str(folder), as_of, str(share.memory_mb),
+             str(share.threads), *provinces],
             stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=die_with_parent)
     return process, log
 
 
 def _writer_failure(process: subprocess.Popen, log: Path) -> str:
-    provinces = ", ".join(process.args[7:])  # after python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY_MB
+    provinces = ", ".join(process.args[8:])  # after python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY THREADS
     lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     why = lines[-1] if lines else f"exit status {process.returncode}"
     return f"provinces {provinces}: {why}"
@@ -461,10 +461,10 @@ class _ProvinceBook:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY_MB PROVINCE...`: one of `written_alongside`'s
-    processes, with MEMORY_MB of DuckDB memory."""
-    warehouse, folder, as_of, memory_mb, *provinces = sys.argv[1:] if argv is None else argv
-    with connect_read_only(Path(warehouse), int(memory_mb)) as con:
+    """`python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY_MB THREADS PROVINCE...`: one of
+    `written_alongside`'s processes, with MEMORY_MB of DuckDB memory and THREADS threads."""
+    warehouse, folder, as_of, memory_mb, threads, *provinces = sys.argv[1:] if argv is None else argv
+    with connect_read_only(Path(warehouse), settings.DuckDBShare(int(memory_mb), int(threads))) as con:
         write_provinces(con, Path(folder), as_of, provinces)
     return 0
 

@@ -3,6 +3,7 @@ limit. The whole run (sample drop in, workbooks out) is in test_exports_hostile_
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import duckdb
@@ -11,6 +12,7 @@ import pytest
 
 from qcredit import settings
 from qcredit.exports import connect_read_only
+from qcredit.settings import DuckDBShare
 from qcredit.workbooks import COLUMNS, LEGEND_SHEET, SHEETS, _province_groups, write_workbooks, written_alongside
 
 AS_OF = "2026-11-20"
@@ -279,26 +281,30 @@ def test_region_codes_come_from_enterprise_levels_when_a_view_lacks_them(warehou
         ("91440305529841408M", "440305")]
 
 
-def test_the_export_memory_is_shared_by_its_processes(monkeypatch):
-    """Half of the budget for the CSVs and the serving copy, half split among the workbook writers; one process
-    doing everything gets it all."""
+def test_the_export_duckdb_is_shared_by_its_processes(monkeypatch):
+    """Memory: half of the budget for the CSVs and the serving copy, half split among the workbook writers.
+    Threads: the cores split among the processes. One process doing everything gets it all."""
     monkeypatch.delenv("QCREDIT_EXPORT_DUCKDB_MEMORY_MB", raising=False)
-    assert settings.export_duckdb_memory_mb(2) == (settings.EXPORT_DUCKDB_MEMORY_MB // 2,
-                                                   settings.EXPORT_DUCKDB_MEMORY_MB // 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    budget = settings.EXPORT_DUCKDB_MEMORY_MB
+    assert settings.export_duckdb_shares(2) == (DuckDBShare(budget // 2, 1), DuckDBShare(budget // 4, 1))
     monkeypatch.setenv("QCREDIT_EXPORT_DUCKDB_MEMORY_MB", "1200")
-    assert settings.export_duckdb_memory_mb(4) == (600, 150)
-    assert settings.export_duckdb_memory_mb(1) == (1200, 1200)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert settings.export_duckdb_shares(3) == (DuckDBShare(600, 2), DuckDBShare(200, 2))
+    assert settings.export_duckdb_shares(1) == (DuckDBShare(1200, 8), DuckDBShare(1200, 8))
 
 
-def test_writers_hold_to_their_memory_and_write_the_same_bytes(warehouse, warehouse_file, tmp_path, monkeypatch):
-    """The connections the export opens carry their share of the budget, and a small budget changes no byte."""
+def test_writers_hold_to_their_share_and_write_the_same_bytes(warehouse, warehouse_file, tmp_path, monkeypatch):
+    """The connections the export opens carry their share of DuckDB, and a small one changes no byte."""
     path, _ = warehouse_file
-    expected = duckdb.connect(config={"memory_limit": "64MB"}).execute(
-        "select current_setting('memory_limit')").fetchone()
-    with connect_read_only(path, 64) as con:
-        assert con.execute("select current_setting('memory_limit')").fetchone() == expected
+    expected = duckdb.connect(config={"memory_limit": "64MB", "threads": 3}).execute(
+        "select current_setting('memory_limit'), current_setting('threads')").fetchone()
+    with connect_read_only(path, DuckDBShare(64, 3)) as con:
+        assert con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone() \
+            == expected
     alone = {p.name: p.read_bytes() for p in write_workbooks(warehouse, tmp_path / "alone", AS_OF)}
     monkeypatch.setenv("QCREDIT_EXPORT_DUCKDB_MEMORY_MB", "256")  # 64 MB for each of the two writers
-    with connect_read_only(path, 128) as con, written_alongside(con, path, tmp_path / "small", AS_OF, workers=2):
+    with (connect_read_only(path, DuckDBShare(128, 1)) as con,
+          written_alongside(con, path, tmp_path / "small", AS_OF, workers=2)):
         pass
     assert {p.name: p.read_bytes() for p in (tmp_path / "small" / "workbooks").iterdir()} == alone
