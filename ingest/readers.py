@@ -364,7 +364,7 @@ def _parse_isolated(data: bytes, sheets: list[str]) -> dict[str, pl.DataFrame]:
     OOM killer) gets one more try in a fresh child before its file is rejected, so a good file is not lost to
     one death under a busy machine. The next workbook gets a fresh child either way."""
     limit = limits().reader_memory_bytes
-    for attempt in (1, 2):
+    for _ in range(2):
         try:
             return _parse_in_child(data, sheets, limit)
         except _OverMemory:
@@ -374,10 +374,8 @@ def _parse_isolated(data: bytes, sheets: list[str]) -> dict[str, pl.DataFrame]:
                 "QCREDIT_READER_MEMORY_BYTES, and it was stopped)") from None
         except (BrokenProcessPool, MemoryError) as exc:
             close_workbook_reader()
-            if attempt == 2:
-                raise Unreadable(f"the workbook reader failed on it twice ({type(exc).__name__}: killed or "
-                                 "crashed)") from None
-    raise AssertionError("unreachable")
+            death = type(exc).__name__
+    raise Unreadable(f"the workbook reader failed on it twice ({death}: killed or crashed)")
 
 
 def _parse_in_child(data: bytes, sheets: list[str], limit: int) -> dict[str, pl.DataFrame]:
