@@ -78,24 +78,25 @@ def cell_text(kind: str, value: str) -> str:
 
 def cell_xml(kind: str, text: str, column: int, style: int | None, row: str = "r") -> str:
     """SQL for one cell's XML, '' when `text` (a `cell_text`) is NULL. `row` is the 1-based row number as
-    text."""
-    name = xl_col_to_name(column)
-    attributes = f"' s=\"{style}\"'" if style else "''"
+    text. Built with one `concat` of its pieces, not a chain of `||`: each `||` makes a string of its own, and
+    the chains took a fifth of the rendering."""
+    attributes = f' s="{style}"' if style else ""
+    reference = [f"'<c r=\"{xl_col_to_name(column)}'", row, f"'\"{attributes}'"]
     if kind == TEXT:
         escaped = f"replace(replace(replace({text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
         preserve = (f"case when regexp_matches({text}, '{string_literal(f'^{WHITESPACE}|{WHITESPACE}$')}') "
                     "then ' xml:space=\"preserve\"' else '' end")
-        body = f"' t=\"inlineStr\"><is><t' || {preserve} || '>' || {escaped} || '</t></is></c>'"
+        pieces = [*reference, "' t=\"inlineStr\"><is><t'", preserve, "'>'", escaped, "'</t></is></c>'"]
     elif kind == NUMBER:
-        body = f"'><v>' || {text} || '</v></c>'"
+        pieces = [*reference, "'><v>'", text, "'</v></c>'"]
     else:
-        body = f"' t=\"b\"><v>' || {text} || '</v></c>'"
-    return f"coalesce('<c r=\"{name}' || {row} || '\"' || {attributes} || {body}, '')"
+        pieces = [*reference, "' t=\"b\"><v>'", text, "'</v></c>'"]
+    return f"case when {text} is null then '' else concat({', '.join(pieces)}) end"
 
 
 def row_xml(cells: list[str], row: str = "r") -> str:
     """SQL for a `<row>` of `cells` (`cell_xml` expressions)."""
-    return f"'<row r=\"' || {row} || '\">' || {' || '.join(cells)} || '</row>'"
+    return f"concat('<row r=\"', {row}, '\">', {', '.join(cells)}, '</row>')"
 
 
 def display_width(text: str) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from ingest.identifiers import USCC_ALPHABET
-from qcredit.service.publish import CREDIT_FILES, CRITERIA_FILE, serving_database
+from qcredit.service.publish import CREDIT_FILES, CRITERIA_FILE, LEVEL_RUNS, serving_database
 from qcredit.sql import string_literal
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -443,10 +443,11 @@ class Published:
             raise NotFound(f"the published copy of {as_of} has no credit files (written by an earlier qcredit): "
                            f"publish the date again (qcredit export --as-of {as_of})")
         dates = self.dates()
-        latest = self._table(dates[0], CREDIT_FILES) if dates else None
-        runs = "c.level_runs"
-        if latest and latest != table:
-            runs = f"(select level_runs from {latest} where uscc = $1)"
+        latest = self._table(dates[0], LEVEL_RUNS) if dates else None  # None in a copy without level_history
+        runs = "null"
+        if latest:
+            runs = (f"(select list({{'level': level, 'first_as_of': first_as_of, 'last_as_of': last_as_of}}) "
+                    f"from {latest} where uscc = $1)")
         scoped, params = "", [uscc]
         if scope is not None:
             scoped, params = f" and {in_scope('$2')}", [uscc, scope]

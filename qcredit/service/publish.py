@@ -6,8 +6,9 @@ it attaches these files read-only. Each file is new with its date's folder (a re
 swaps the folder in whole), so the nightly run never writes a file the service has open.
 
 Tables: `credit_files`, one row per graded enterprise holding all its credit file shows (the views in
-CREDIT_FILE_VIEWS folded in, the many-row ones as lists, and its level runs): a credit file is then one lookup,
-not one per view (in DuckDB a lookup costs about half a millisecond whatever the table's size); and every other
+CREDIT_FILE_VIEWS folded in, the many-row ones as lists): a credit file is then one lookup, not one per view (in
+DuckDB a lookup costs about half a millisecond whatever the table's size); `level_runs`, its history (a second
+lookup, in the latest date's copy); and every other
 view of the warehouse's `exports` schema (warnings, review queue, changes, public lists, unresolved records),
 as the pages list them. The code meanings (contract C1) are copied too, as table `criteria`, so a date's credit
 files explain its codes with the meanings of the run that graded it.
@@ -31,6 +32,7 @@ SERVING_FOLDER = "serving"
 SERVING_DATABASE = "serving.duckdb"
 CRITERIA_FILE = "criteria"  # the code meanings, as table `criteria` of the serving copy
 CREDIT_FILES = "credit_files"  # one row per graded enterprise: everything its credit file shows
+LEVEL_RUNS = "level_runs"  # a row per run of one level over consecutive graded dates, for the history
 # Export views folded into `credit_files` rather than copied on their own (it has every column of
 # enterprise_levels the service reads: the enterprise searches and level counts read it too).
 CREDIT_FILE_VIEWS = ("enterprise_levels", "supervision_plan", "criterion_evidence", "risk_score_breakdown",
@@ -73,6 +75,7 @@ def write_serving_copy(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
         if criteria:
             _copy_table(con, criteria, CRITERIA_FILE)
         _write_credit_files(con)
+        _write_level_runs(con)
     finally:
         con.execute(f"detach {ALIAS}")
     tmp.replace(target)
@@ -85,31 +88,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, relation: str, table: str) -> No
 
 def _write_credit_files(con: duckdb.DuckDBPyConnection) -> None:
     """Table `credit_files`: per graded enterprise, its levels row, supervision plan, level change, warning,
-    review status, public lists, and as lists its evidence, score breakdown, award actions and `level_runs`.
-
-    `level_runs` is the enterprise's level at the graded dates up to T (the warehouse's level_history), a run
-    per stretch of one level over consecutive graded dates (`first_as_of`, `last_as_of`), so the service reads
-    a credit file's history from the latest copy alone, not from every date's. Without a level_history (a
-    warehouse dbt did not build) it is NULL, and the service asks every date."""
-    history = con.execute("select table_schema from information_schema.tables where table_name = 'level_history' "
-                          "order by table_schema = 'marts' desc, table_schema limit 1").fetchall()
-    runs = "select null::varchar as uscc, null as level_runs where false"
-    if history:
-        runs = f"""
-            with graded as (
-                select uscc, as_of, level, dense_rank() over (order by as_of) as date_number
-                from {quoted(history[0][0])}.level_history
-                where as_of <= (select max(as_of) from exports.enterprise_levels)
-            ), numbered as (  -- consecutive graded dates at one level share date_number - their rank in that level
-                select *, date_number - row_number() over (partition by uscc, level order by as_of) as run
-                from graded
-            ), runs as (
-                select uscc, level, min(as_of) as first_as_of, max(as_of) as last_as_of
-                from numbered group by uscc, level, run
-            )
-            select uscc, list({{'level': level, 'first_as_of': first_as_of, 'last_as_of': last_as_of}}
-                              order by first_as_of) as level_runs
-            from runs group by uscc"""
+    review status, public lists, and as lists its evidence, score breakdown and award actions."""
     con.execute(f"""
         create table {ALIAS}.{CREDIT_FILES} as
         with evidence as (
@@ -126,7 +105,7 @@ def _write_credit_files(con: duckdb.DuckDBPyConnection) -> None:
             select uscc, list({{'award_id': award_id, 'kind': kind, 'action': action}} order by award_id)
                 as award_actions
             from exports.award_actions group by uscc
-        ), runs as ({runs})
+        )
         select e.uscc, e.name, e.region_code, e.level, e.provisional, e.reasons, e.signals,
                e.untrustworthy_elsewhere,
                plan.uscc is not null as planned, plan.inspection_multiplier, plan.key_supervision, plan.measures,
@@ -134,7 +113,7 @@ def _write_credit_files(con: duckdb.DuckDBPyConnection) -> None:
                warning.risk_score, warning.action,
                review.uscc is not null as in_review_queue, review.review_status,
                a_list.uscc is not null as on_public_a_list, d_list.uscc is not null as on_public_d_list,
-               evidence.evidence, breakdown.score_breakdown, awards.award_actions, runs.level_runs
+               evidence.evidence, breakdown.score_breakdown, awards.award_actions
         from exports.enterprise_levels as e
         left join exports.supervision_plan as plan using (uscc)
         left join exports.level_changes as change using (uscc)
@@ -145,8 +124,36 @@ def _write_credit_files(con: duckdb.DuckDBPyConnection) -> None:
         left join evidence using (uscc)
         left join breakdown using (uscc)
         left join awards using (uscc)
-        left join runs using (uscc)
         order by e.uscc""")
+
+
+def _write_level_runs(con: duckdb.DuckDBPyConnection) -> None:
+    """Table `level_runs`: each enterprise graded at T with its level at the graded dates up to T (the
+    warehouse's level_history), a row per run of one level over consecutive graded dates (`first_as_of`,
+    `last_as_of`), so the service reads a credit file's history from the latest copy alone, not from every
+    date's. Rows, not a list in `credit_files`: folding them into lists took longer than the rest of the credit
+    files together (docs/service.md). Without a level_history (a warehouse dbt did not build) the table is not
+    written, and the service asks every date."""
+    history = con.execute("select table_schema from information_schema.tables where table_name = 'level_history' "
+                          "order by table_schema = 'marts' desc, table_schema limit 1").fetchall()
+    if not history:
+        return
+    history = f"{quoted(history[0][0])}.level_history"
+    con.execute(f"""
+        create table {ALIAS}.{LEVEL_RUNS} as
+        with dates as (  -- every graded date up to T, numbered: a date an enterprise missed ends its run
+            select as_of, row_number() over (order by as_of) as date_number
+            from (select distinct as_of from {history}
+                  where as_of <= (select max(as_of) from exports.enterprise_levels))
+        ), numbered as (  -- consecutive graded dates at one level share date_number - their rank in that level
+            select uscc, as_of, level,
+                   date_number - row_number() over (partition by uscc, level order by as_of) as run
+            from {history} join dates using (as_of)
+            where uscc in (select uscc from exports.enterprise_levels)
+        )
+        select uscc, level, min(as_of) as first_as_of, max(as_of) as last_as_of
+        from numbered group by uscc, level, run
+        order by uscc, first_as_of""")
 
 
 def _order_by(columns: list[str]) -> str:

@@ -124,7 +124,7 @@ def test_serving_copy_is_sorted_by_uscc_and_credit_files_hold_every_folded_row(s
     con = duckdb.connect(str(serving / "serving.duckdb"), read_only=True)
     tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     assert tables == {"credit_files", "risk_warnings", "d_review_queue", "level_changes", "unresolved",
-                      "public_a_list", "public_d_list", "criteria"}
+                      "public_a_list", "public_d_list", "criteria", "level_runs"}
     for table in tables:
         columns = [r[0] for r in con.execute(f'describe "{table}"').fetchall()]
         if "uscc" in columns:

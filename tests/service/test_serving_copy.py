@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from qcredit.service.data import Published
-from qcredit.service.publish import CREDIT_FILES, ROW_GROUP_ROWS, serving_database, write_serving_copy
+from qcredit.service.publish import LEVEL_RUNS, ROW_GROUP_ROWS, serving_database, write_serving_copy
 from tests.service.fixture_home import DATES, LATEST, build_home, build_warehouse, graded_at
 
 ENTERPRISES = 20_000
@@ -60,19 +60,18 @@ def test_level_runs_are_one_per_run_of_one_level_over_consecutive_graded_dates(t
     con.execute("insert into exports.enterprise_levels (uscc, as_of, level) values ('U1', ?, 'B')", [days[6]])
     write_serving_copy(con, tmp_path)
     copy = duckdb.connect(str(serving_database(tmp_path)), read_only=True)
-    runs = copy.execute("select uscc, [(r.level, cast(r.first_as_of as varchar), cast(r.last_as_of as varchar)) "
-                        "for r in level_runs] from credit_files").fetchall()
-    assert runs == [("U1", [("B", days[0], days[1]), ("C", days[2], days[3]), ("C", days[5], days[5]),
-                            ("B", days[6], days[6])])]
+    runs = copy.execute("select uscc, level, cast(first_as_of as varchar), cast(last_as_of as varchar) "
+                        "from level_runs").fetchall()
+    assert runs == [("U1", "B", days[0], days[1]), ("U1", "C", days[2], days[3]), ("U1", "C", days[5], days[5]),
+                    ("U1", "B", days[6], days[6])]
 
 
 def test_history_from_level_runs_is_the_level_in_every_dates_own_copy(tmp_path):
     """The latest copy's level runs give every enterprise the history that asking each date's copy gives."""
     with_runs = Published(build_home(tmp_path / "runs"))
     each_date = Published(build_home(tmp_path / "each", level_history=False))
-    runs_of = "select count(level_runs) from {}"
-    assert with_runs._rows(runs_of.format(with_runs._table(LATEST, CREDIT_FILES)), [])[0]["count(level_runs)"]
-    assert not each_date._rows(runs_of.format(each_date._table(LATEST, CREDIT_FILES)), [])[0]["count(level_runs)"]
+    assert with_runs._rows(f"select count(*) as runs from {with_runs._table(LATEST, LEVEL_RUNS)}", [])[0]["runs"]
+    assert each_date._table(LATEST, LEVEL_RUNS) is None
     for as_of in DATES:
         for enterprise in graded_at(as_of):
             history = with_runs.credit_file(as_of, enterprise[0], None)["history"]
