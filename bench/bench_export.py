@@ -72,9 +72,7 @@ def run_once(warehouse: Path, out: Path, as_of: str, timings: Timings) -> None:
     con = exports.connect_read_only(warehouse, settings.DuckDBShare(settings.EXPORT_DUCKDB_MEMORY_MB // 2, 1))
     try:
         with timings.part("CSVs"):
-            for name in exports.export_views(con):
-                exports._copy(con, exports._sorted_select(con, f"{exports.EXPORT_SCHEMA}.{name}"),
-                              out / f"{name}.csv")
+            exports.write_csvs(con, out)
         with timings.part("serving copy"):
             publish.write_serving_copy(con, out)
         with timings.part("workbooks, one process"):

@@ -112,11 +112,16 @@ def write_exports(home: Path, as_of: str, folder: Path) -> dict:
     with connect_read_only(warehouse, share) as con:
         _check_public_files(con, as_of)
         with workbooks.written_alongside(con, warehouse, folder, as_of):  # in other processes, meanwhile
-            for name in export_views(con):
-                _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
+            write_csvs(con, folder)
             write_serving_copy(con, folder)
     _write_quarantine(home, as_of, folder / "quarantine.csv")
     return {"folder": str(settings.exports_dir(home, as_of)), "files": sorted(p.name for p in folder.glob("*.csv"))}
+
+
+def write_csvs(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """`<view>.csv` in `folder` for every export view, its rows sorted."""
+    for name in export_views(con):
+        _copy(con, _sorted_select(con, f"{EXPORT_SCHEMA}.{name}"), folder / f"{name}.csv")
 
 
 def connect_read_only(warehouse: Path, share: settings.DuckDBShare) -> duckdb.DuckDBPyConnection:
