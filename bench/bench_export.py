@@ -69,7 +69,8 @@ class Timings:
 
 
 def run_once(warehouse: Path, out: Path, as_of: str, timings: Timings) -> None:
-    con = exports.connect_read_only(warehouse, settings.DuckDBShare(settings.EXPORT_DUCKDB_MEMORY_MB // 2, 1))
+    main_share, _ = settings.export_duckdb_shares(settings.workbook_workers())  # the export's main process
+    con = exports.connect_read_only(warehouse, settings.DuckDBShare(main_share.memory_mb, 1))  # one thread
     try:
         with timings.part("CSVs"):
             exports.write_csvs(con, out)

@@ -136,18 +136,18 @@ def written_alongside(con: duckdb.DuckDBPyConnection, warehouse: Path, out_dir: 
         yield
         return
     _, share = settings.export_duckdb_shares(len(groups))
-    processes = [_start_writer(warehouse, folder, as_of, share, group, number)
+    processes = [(*_start_writer(warehouse, folder, as_of, share, group, number), group)
                  for number, group in enumerate(groups)]
     try:
         yield
     except BaseException:
-        for process, _ in processes:
+        for process, *_ in processes:
             process.kill()
         raise
     finally:
-        failed = [(process, log) for process, log in processes if process.wait() != 0]
-        reasons = [_writer_failure(process, log) for process, log in failed]
-        for _, log in processes:
+        reasons = [_writer_failure(process, log, group) for process, log, group in processes
+                   if process.wait() != 0]
+        for _, log, _ in processes:
             log.unlink(missing_ok=True)
     if reasons:
         raise RuntimeError(f"writing the workbooks failed: {'; '.join(reasons)}")
@@ -188,11 +188,10 @@ def _start_writer(warehouse: Path, folder: Path, as_of: str, share: settings.Duc
     return process, log
 
 
-def _writer_failure(process: subprocess.Popen, log: Path) -> str:
-    provinces = ", ".join(process.args[8:])  # after python -m qcredit.workbooks WAREHOUSE FOLDER AS_OF MEMORY THREADS
+def _writer_failure(process: subprocess.Popen, log: Path, provinces: list[str]) -> str:
     lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     why = lines[-1] if lines else f"exit status {process.returncode}"
-    return f"provinces {provinces}: {why}"
+    return f"provinces {', '.join(provinces)}: {why}"
 
 
 def write_provinces(con: duckdb.DuckDBPyConnection, folder: Path, as_of: str, provinces: list[str],
